@@ -1,0 +1,30 @@
+{#- Small portable helpers; engines that spell these differently get their own dispatch. -#}
+
+{#- An ISO 8601 string (with Z or an offset) as a UTC timestamp without time zone. -#}
+{% macro utc_timestamp(expr) -%}
+    {{ return(adapter.dispatch('utc_timestamp', 'revenue_warehouse')(expr)) }}
+{%- endmacro %}
+
+{% macro default__utc_timestamp(expr) -%}
+    cast(cast({{ expr }} as timestamp with time zone) at time zone 'UTC' as timestamp)
+{%- endmacro %}
+
+{#- A stable text key from several columns (null kept apart from any text value). -#}
+{% macro surrogate_key(columns) -%}
+    {{ dbt.hash(dbt.concat(surrogate_key_parts(columns))) }}
+{%- endmacro %}
+
+{% macro surrogate_key_parts(columns) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '<null>')") -%}
+        {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
+    {%- endfor -%}
+    {{ return(parts) }}
+{%- endmacro %}
+
+{#- A lower-cased, trimmed email's hash: what BI-facing marts carry instead of the address. -#}
+{% macro email_hash(expr) -%}
+    case when {{ expr }} is null or trim({{ expr }}) = '' then null
+         else {{ dbt.hash("lower(trim(" ~ expr ~ "))") }} end
+{%- endmacro %}

@@ -1,0 +1,73 @@
+"""The dbt project as Dagster assets: models, seeds and their tests (as asset checks)."""
+
+
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.settings import DUCKDB_POOL, WarehouseResource
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# The dbt installed beside this Python, so runs work without an activated virtualenv.
+_BESIDE_PYTHON = Path(sys.executable).parent / "dbt"
+DBT_EXECUTABLE = str(_BESIDE_PYTHON) if _BESIDE_PYTHON.exists() else (shutil.which("dbt") or "dbt")
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+
+
+def ensure_manifest(project: DbtProject = dbt_project) -> Path:
+    """Parse the project when its manifest is missing or older than any project file."""
+    manifest = project.manifest_path
+    newest = max(p.stat().st_mtime for p in DBT_PROJECT_DIR.rglob("*")
+                 if p.suffix in {".sql", ".yml", ".csv", ".md"} and "target" not in p.parts)
+    if not manifest.exists() or manifest.stat().st_mtime < newest:
+        dbt_resource().cli(["parse", "--quiet"], target_path=project.target_path).wait()
+    return manifest
+
+
+class LayeredTranslator(DagsterDbtTranslator):
+    """dbt sources map to the raw tables the loaders produce; models are grouped by layer."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        if len(fqn) > 2 and fqn[1] == "staging":
+            return "staging"
+        return fqn[-2] if len(fqn) > 2 else "dbt"
+
+
+@contextmanager
+def warehouse_env(warehouse: WarehouseResource):
+    """dbt reads the warehouse path from the environment (see profiles.yml)."""
+    saved = {k: os.environ.get(k) for k in warehouse.dbt_env()}
+    os.environ.update(warehouse.dbt_env())
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=LayeredTranslator(), pool=DUCKDB_POOL)
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    with warehouse_env(warehouse):
+        yield from dbt.cli(["build"], context=context).stream()
