@@ -89,7 +89,10 @@ def validate_dataframe(suite: SuiteFile, df: pd.DataFrame) -> ValidationOutcome:
     batch_definition = (context.data_sources.add_pandas("warehouse")
                         .add_dataframe_asset(name=suite.name)
                         .add_batch_definition_whole_dataframe("whole_table"))
-    gx_suite = gx.ExpectationSuite(name=suite.name, expectations=suite.expectations)
+    try:
+        gx_suite = gx.ExpectationSuite(name=suite.name, expectations=suite.expectations)
+    except Exception as exc:  # pydantic or GX errors for a malformed expectation
+        raise SuiteError(f"suite {suite.name}: an expectation is not valid: {str(exc).splitlines()[0]}") from exc
     if len(gx_suite.expectations) != len(suite.expectations):
         # Great Expectations skips an invalid expectation with only a log line; a check that
         # silently lost an expectation could not fail, so refuse the suite instead.

@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 
 from expectations.runner import ValidationOutcome, load_suite, suite_names, validate_dataframe
-from orchestration.settings import WarehouseResource
+from orchestration.settings import DUCKDB_POOL, WarehouseResource
 
 
 def read_table(warehouse: WarehouseResource, table: str):
@@ -43,7 +43,8 @@ def _suite_check(suite_name: str) -> dg.AssetChecksDefinition:
     suite = load_suite(suite_name)
     asset_key = dg.AssetKey(suite.table.split("."))  # dbt assets are keyed schema/model
 
-    @dg.asset_check(asset=asset_key, name=f"gx_{suite_name}", blocking=True,
+    # In the warehouse pool: DuckDB refuses even a read-only open while another process writes.
+    @dg.asset_check(asset=asset_key, name=f"gx_{suite_name}", blocking=True, pool=DUCKDB_POOL,
                     description=f"Great Expectations suite expectations/suites/{suite_name}.json")
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         outcome = validate_dataframe(suite, read_table(warehouse, suite.table))

@@ -13,7 +13,8 @@ from orchestration.reports import kpi_summary
 from orchestration.settings import WarehouseResource, home_from_env
 
 
-def build_definitions(home: str | None = None) -> dg.Definitions:
+def build_definitions(home: str | None = None,
+                      loggers: dict[str, dg.LoggerDefinition] | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=[demo_world, *extract_assets, dbt_models, kpi_summary],
         asset_checks=suite_checks,
@@ -24,6 +25,7 @@ def build_definitions(home: str | None = None) -> dg.Definitions:
             "dlt_loader": DagsterDltResource(),
             "dbt": dbt_resource(),
         },
+        loggers=loggers,
     )
 
 

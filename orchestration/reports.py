@@ -6,7 +6,7 @@ import json
 import dagster as dg
 import duckdb
 
-from orchestration.settings import WarehouseResource
+from orchestration.settings import DUCKDB_POOL, WarehouseResource
 
 KPI_TABLE = "kpi.kpi_pipeline_monthly"
 SUMMARY_FILE = "kpi_summary.json"
@@ -36,7 +36,7 @@ def kpi_summary_from(con: duckdb.DuckDBPyConnection) -> dict:
     }
 
 
-@dg.asset(deps=[dg.AssetKey(KPI_TABLE.split("."))], group_name="reports", kinds={"json"},
+@dg.asset(deps=[dg.AssetKey(KPI_TABLE.split("."))], group_name="reports", kinds={"json"}, pool=DUCKDB_POOL,
           description="The KPI summary the demo prints: last twelve months of pipeline and bookings.")
 def kpi_summary(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with duckdb.connect(str(warehouse.duckdb_path), read_only=True) as con:

@@ -22,6 +22,7 @@ class Renderer:
         self.out_dir = out_dir
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET enable_progress_bar = false")  # the CLI prints its own progress
         # Big worlds spill to disk instead of exhausting memory; the folder is removed on close.
         self.spill_dir = out_dir / ".render_tmp"
         self.con.execute(f"SET temp_directory = '{self.spill_dir}'")

@@ -1,0 +1,160 @@
+"""The `revenue-warehouse` command: generate a demo world, or run the whole demo end to end."""
+
+import argparse
+import contextlib
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from demo_world.world import MAX_SCALE, WorldError, generate_world
+from orchestration.settings import DEFAULT_HOME
+from orchestration.reports import KPI_TABLE, kpi_summary_from
+
+PROG = "revenue-warehouse"
+
+
+class CliError(Exception):
+    """An error the user can fix; printed as one line."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"seed must be zero or positive, got {value}")
+    return value
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"scale must be a number, got {text!r}") from None
+    if not 0 < value <= MAX_SCALE:
+        raise argparse.ArgumentTypeError(f"scale must be greater than 0 and at most {MAX_SCALE:g}, got {value:g}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog=PROG, description="One trusted picture of customers, journeys and funnel "
+                                                  "for sales and marketing.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    gen = sub.add_parser("generate", help="write a demo world: a simulated company's source systems and ground truth")
+    gen.add_argument("--seed", type=_seed, default=42, help="random seed (default 42)")
+    gen.add_argument("--scale", type=_scale, default=1.0, help="size; 1 = about 100k persons (default 1)")
+    gen.add_argument("--out", required=True, help="folder to write the world to")
+    gen.set_defaults(func=cmd_generate)
+
+    demo = sub.add_parser("demo", help="generate a world, extract it, build and validate the warehouse, print KPIs")
+    demo.add_argument("--seed", type=_seed, default=42, help="random seed (default 42)")
+    demo.add_argument("--scale", type=_scale, default=1.0, help="size; 1 = about 100k persons (default 1)")
+    demo.add_argument("--workdir", default=DEFAULT_HOME,
+                      help=f"folder for the world, the warehouse file and reports (default ./{DEFAULT_HOME})")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CliError, WorldError, OSError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _generate(out: Path, seed: int, scale: float, indent: str = "") -> None:
+    started = time.monotonic()
+    summary = generate_world(out, seed=seed, scale=scale,
+                             progress=lambda msg: print(f"{indent}- {msg}", flush=True))
+    rows = sum(summary.row_counts.values())
+    print(f"{indent}wrote {rows:,} records to {out} in {time.monotonic() - started:.1f}s", flush=True)
+
+
+def cmd_generate(args) -> int:
+    print(f"Generating a demo world (seed {args.seed}, scale {args.scale:g})", flush=True)
+    _generate(Path(args.out).resolve(), args.seed, args.scale)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from orchestration.definitions import build_definitions  # loads dbt and dagster: keep --help fast
+    from orchestration.progress import progress_logger
+
+    workdir = Path(args.workdir).resolve()
+    started = time.monotonic()
+    print(f"Revenue warehouse demo (seed {args.seed}, scale {args.scale:g}) in {workdir}", flush=True)
+    print("[1/3] Generating the demo world", flush=True)
+    _generate(workdir / "world", args.seed, args.scale, indent="      ")
+
+    print("[2/3] Running the pipeline: extract, build, validate, report", flush=True)
+    result = run_pipeline(workdir, build_definitions, progress_logger)
+    if not result.success:
+        raise CliError(f"the pipeline run failed (see the FAILED lines above and {_run_log(workdir)}); "
+                       "the KPI summary was not produced")
+
+    print("[3/3] KPI summary", flush=True)
+    warehouse = workdir / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        print(format_summary(kpi_summary_from(con), con))
+    print(f"\nWarehouse file: {warehouse}")
+    print(f"KPI summary file: {workdir / 'reports' / 'kpi_summary.json'}")
+    print(f"Demo finished in {time.monotonic() - started:.0f}s", flush=True)
+    return 0
+
+
+def _run_log(workdir: Path) -> Path:
+    return workdir / "logs" / "pipeline-run.log"
+
+
+def run_pipeline(workdir: Path, build_definitions, progress_logger):
+    """Run the refresh job in this process: counted steps on screen, the full log in a file."""
+    out = sys.stdout
+    probe = build_definitions(str(workdir)).resolve_job_def("refresh_warehouse")
+    loggers = {"progress": progress_logger(out, len(probe.graph.nodes))}
+    job = build_definitions(str(workdir), loggers=loggers).resolve_job_def("refresh_warehouse")
+    log_path = _run_log(workdir)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
+                                      run_config={"loggers": {"progress": {}}})
+
+
+def format_summary(summary: dict, con: duckdb.DuckDBPyConnection) -> str:
+    cur = summary["reporting_currency"]
+    win = f"{summary['win_rate']:.1%}" if summary["win_rate"] is not None else "n/a"
+    lines = [
+        f"Last 12 months ({summary['period_start'][:7]} to {summary['period_end'][:7]}), money in {cur}",
+        f"  opportunities created  {summary['opportunities_created']:>14,}",
+        f"  pipeline created       {summary['pipeline_created']:>14,.0f}",
+        f"  deals won / lost       {summary['deals_won']:>6,} / {summary['deals_lost']:,}  (win rate {win})",
+        f"  bookings               {summary['bookings']:>14,.0f}",
+        "",
+        f"  {'month':<8} {'created':>8} {'pipeline':>14} {'won':>6} {'bookings':>14} {'win rate':>9}",
+    ]
+    rows = con.execute(f"""SELECT month, opportunities_created, pipeline_created_amount, deals_won,
+                                  bookings_amount, win_rate
+                           FROM {KPI_TABLE} ORDER BY month DESC LIMIT 6""").fetchall()
+    for month, created, pipeline, won, bookings, rate in reversed(rows):
+        rate_text = f"{rate:.1%}" if rate is not None else "n/a"
+        lines.append(f"  {str(month)[:7]:<8} {created:>8,} {float(pipeline):>14,.0f} {won:>6,} "
+                     f"{float(bookings):>14,.0f} {rate_text:>9}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

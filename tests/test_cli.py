@@ -1,0 +1,57 @@
+import subprocess
+import sys
+
+import pytest
+
+from demo_world.world import read_manifest
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "orchestration.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=600)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["generate", "--scale", "abc", "--out", "x"], "scale must be a number"),
+    (["generate", "--scale", "0", "--out", "x"], "scale must be greater than 0"),
+    (["generate", "--seed", "-3", "--out", "x"], "seed must be zero or positive"),
+    (["generate", "--scale", "1"], "--out"),
+    (["demo", "--bogus"], "unrecognized arguments"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_arguments_get_a_one_line_error(args, message):
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unsafe_output_folder_is_a_one_line_error(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    result = run_cli("generate", "--scale", "0.01", "--out", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"revenue-warehouse: error: {tmp_path} exists and is not a demo world; choose an empty or new folder"]
+
+
+def test_generate_writes_a_world_and_shows_progress(tmp_path):
+    result = run_cli("generate", "--seed", "5", "--scale", "0.02", "--out", str(tmp_path / "w"))
+    assert result.returncode == 0, result.stderr
+    assert "- simulating population" in result.stdout and "wrote" in result.stdout
+    assert read_manifest(tmp_path / "w")["seed"] == 5
+
+
+def test_demo_runs_end_to_end_and_prints_the_kpi_summary(tmp_path):
+    workdir = tmp_path / "demo"
+    result = run_cli("demo", "--seed", "11", "--scale", "0.03", "--workdir", str(workdir))
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    for expected in ["[1/3] Generating the demo world", "[2/3] Running the pipeline", "check gx_kpi_pipeline_monthly passed",
+                     "[3/3] KPI summary", "bookings", "win rate", "Warehouse file:"]:
+        assert expected in out, expected
+    assert (workdir / "world" / "truth" / "person_records.parquet").exists()
+    assert (workdir / "warehouse.duckdb").exists()
+    assert (workdir / "reports" / "kpi_summary.json").exists()
+    assert (workdir / "logs" / "pipeline-run.log").exists()

@@ -1,0 +1,59 @@
+"""The code location loads, and its assets, checks, jobs and schedules are the ones operators expect."""
+
+import dagster as dg
+
+from extract.world_files.settings import SYSTEMS
+from orchestration.definitions import defs
+from orchestration.settings import DUCKDB_POOL
+
+
+def graph():
+    return defs.resolve_asset_graph()
+
+
+def test_definitions_load_with_the_expected_groups():
+    groups = {graph().get(k).group_name for k in graph().get_all_asset_keys()}
+    assert groups == {"demo", "reference", "staging", "core", "kpi", "reports"} | {f"raw_{s}" for s in SYSTEMS}
+
+
+def test_every_extracted_table_is_one_asset_named_like_its_warehouse_table():
+    keys = {k.to_user_string() for k in graph().get_all_asset_keys()}
+    for system, tables in SYSTEMS.items():
+        for table in tables:
+            assert f"raw_{system}/{table.name}" in keys
+
+
+def test_lineage_runs_from_the_world_through_raw_and_staging_to_the_kpi_table():
+    g = graph()
+    assert g.get(dg.AssetKey(["raw_hubspot", "deals"])).parent_keys == {dg.AssetKey("demo_world")}
+    assert dg.AssetKey(["raw_hubspot", "deals"]) in g.get(dg.AssetKey(["staging", "stg_hubspot__deals"])).parent_keys
+    assert dg.AssetKey(["core", "fct_opportunities"]) in g.get(dg.AssetKey(["kpi", "kpi_pipeline_monthly"])).parent_keys
+    assert g.get(dg.AssetKey("kpi_summary")).parent_keys == {dg.AssetKey(["kpi", "kpi_pipeline_monthly"])}
+
+
+def test_no_dangling_asset_keys():
+    """A check or dependency on a key nobody produces would show as an external asset."""
+    assert [k for k in graph().get_all_asset_keys() if graph().get(k).is_external] == []
+
+
+def test_gx_check_is_blocking_and_dbt_tests_are_checks():
+    g = graph()
+    gx = g.get_check_spec(dg.AssetCheckKey(dg.AssetKey(["kpi", "kpi_pipeline_monthly"]), "gx_kpi_pipeline_monthly"))
+    assert gx.blocking
+    assert any(k.name == "unique_fct_opportunities_opportunity_id" for k in g.asset_check_keys)
+
+
+def test_warehouse_writers_share_one_pool():
+    g = graph()
+    for key in [dg.AssetKey(["raw_web", "events"]), dg.AssetKey(["core", "fct_opportunities"]), dg.AssetKey("kpi_summary")]:
+        assert g.get(key).pools == {DUCKDB_POOL}
+
+
+def test_daily_schedule_runs_the_refresh_job():
+    schedule = defs.resolve_schedule_def("daily_refresh")
+    assert schedule.cron_schedule == "0 5 * * *"
+    job = defs.resolve_job_def("refresh_warehouse")
+    assert schedule.job_name == job.name
+    selected = job.asset_layer.selected_asset_keys
+    assert dg.AssetKey("demo_world") not in selected
+    assert dg.AssetKey("kpi_summary") in selected

@@ -1,0 +1,58 @@
+import json
+
+import pandas as pd
+import pytest
+
+from expectations.runner import SUITES_DIR, SuiteError, load_suite, suite_names, validate_dataframe
+
+
+def kpi_frame():
+    return pd.DataFrame({
+        "month": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01"]),
+        "opportunities_created": [10, 12, 9], "pipeline_created_amount": [1000.0, 1200.0, 900.0],
+        "deals_won": [2, 3, 1], "deals_lost": [1, 0, 3], "bookings_amount": [200.0, 300.0, 50.0],
+        "win_rate": [2 / 3, 1.0, 0.25], "average_deal_size": [100.0, 100.0, 50.0],
+        "reporting_currency": ["USD"] * 3,
+    })
+
+
+def test_every_suite_file_loads_and_names_its_table():
+    assert "kpi_pipeline_monthly" in suite_names()
+    for name in suite_names():
+        suite = load_suite(name)
+        assert "." in suite.table and suite.expectations
+
+
+def test_clean_kpi_frame_passes():
+    outcome = validate_dataframe(load_suite("kpi_pipeline_monthly"), kpi_frame())
+    assert outcome.success, outcome.summary()
+
+
+def test_each_defect_fails_the_right_expectation():
+    df = pd.concat([kpi_frame(), kpi_frame().iloc[[0]]], ignore_index=True)
+    df.loc[1, "win_rate"] = 1.5
+    df.loc[2, "reporting_currency"] = "EUR"
+    outcome = validate_dataframe(load_suite("kpi_pipeline_monthly"), df)
+    failed = {(f.expectation, f.column) for f in outcome.failed}
+    assert failed == {("expect_column_values_to_be_unique", "month"),
+                      ("expect_column_values_to_be_between", "win_rate"),
+                      ("expect_column_unique_value_count_to_be_between", "reporting_currency")}
+    win = next(f for f in outcome.failed if f.column == "win_rate")
+    assert win.unexpected_count == 1 and win.failing_rows[0]["win_rate"] == 1.5
+
+
+def test_missing_column_fails_the_schema_expectation():
+    outcome = validate_dataframe(load_suite("kpi_pipeline_monthly"), kpi_frame().drop(columns=["deals_lost"]))
+    assert any(f.expectation == "expect_table_columns_to_match_set" for f in outcome.failed)
+
+
+@pytest.mark.parametrize("bad", [
+    {"type": "expect_column_values_to_be_between", "kwargs": {"min_value": 0}},  # no column
+    {"type": "expect_values_to_be_magic", "kwargs": {"column": "month"}},  # no such expectation
+])
+def test_a_suite_with_an_invalid_expectation_is_refused(tmp_path, bad):
+    suite = json.loads((SUITES_DIR / "kpi_pipeline_monthly.json").read_text())
+    suite["expectations"].append(bad)
+    (tmp_path / "broken.json").write_text(json.dumps({**suite, "name": "broken"}))
+    with pytest.raises(SuiteError, match="not valid"):
+        validate_dataframe(load_suite("broken", tmp_path), kpi_frame())
