@@ -13,7 +13,7 @@ def graph():
 
 def test_definitions_load_with_the_expected_groups():
     groups = {graph().get(k).group_name for k in graph().get_all_asset_keys()}
-    assert groups == {"demo", "reference", "staging", "core", "kpi", "reports"} | {f"raw_{s}" for s in SYSTEMS}
+    assert groups == {"demo", "reference", "staging", "intermediate", "core", "kpi", "reports"} | {f"raw_{s}" for s in SYSTEMS}
 
 
 def test_every_extracted_table_is_one_asset_named_like_its_warehouse_table():

@@ -9,10 +9,9 @@ stages as (
 ),
 
 contact_company as (
-    select from_id as contact_id, min(to_id) as company_id
-    from {{ ref('stg_hubspot__associations') }}
-    where association_type = 'contact_to_company'
-    group by from_id
+    select object_id as contact_id, company_id
+    from {{ ref('int_hubspot__primary_company') }}
+    where object_type = 'contact'
 ),
 
 final as (

@@ -3,10 +3,9 @@ with deals as (
 ),
 
 deal_company as (
-    select from_id as deal_id, min(to_id) as company_id
-    from {{ ref('stg_hubspot__associations') }}
-    where association_type = 'deal_to_company'
-    group by from_id
+    select object_id as deal_id, company_id
+    from {{ ref('int_hubspot__primary_company') }}
+    where object_type = 'deal'
 ),
 
 fx as (

@@ -1,12 +1,6 @@
 with source as (
-    select * from {{ source('hubspot', 'contacts') }}
-),
-
-deduplicated as (
-    -- A record extracted twice keeps its latest version.
-    select *,
-           row_number() over (partition by id order by updated_at desc, _dlt_load_id desc) as version_rank
-    from source
+    -- A record extracted more than once keeps its latest version.
+    {{ latest_version(source('hubspot', 'contacts')) }}
 ),
 
 renamed as (
@@ -39,8 +33,7 @@ renamed as (
         {{ utc_timestamp('updated_at') }} as updated_at,
         {{ utc_timestamp('archived_at') }} as deleted_at,
         _dlt_load_id as load_id
-    from deduplicated
-    where version_rank = 1
+    from source
 )
 
 select * from renamed
