@@ -23,5 +23,6 @@ def measure(code: str) -> dict:
     line = next(line for line in result.stdout.splitlines() if line.startswith("__MEASURE__"))
     figures = json.loads(line.removeprefix("__MEASURE__"))
     figures["wall_seconds"] = time.monotonic() - wall
-    figures["output"] = "\n".join(l for l in result.stdout.splitlines() if not l.startswith("__MEASURE__"))
+    figures["output"] = "\n".join(
+        line for line in result.stdout.splitlines() if not line.startswith("__MEASURE__"))
     return figures

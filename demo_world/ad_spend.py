@@ -42,7 +42,8 @@ def simulate_ad_spend(seed: int, campaigns: pd.DataFrame, touches: pd.DataFrame)
     ctr = pd.Series(channel).map(CTR).to_numpy()
     cpc = campaigns.set_index("campaign_no")["cpc_usd"].reindex(rows["campaign_no"]).to_numpy()
     rows["clicks"] = total_clicks
-    rows["impressions"] = np.round(total_clicks / ctr * rng.lognormal(0.0, 0.1, n)).astype(np.int64) + rng.integers(0, 50, n)
+    impressions = np.round(total_clicks / ctr * rng.lognormal(0.0, 0.1, n)).astype(np.int64)
+    rows["impressions"] = impressions + rng.integers(0, 50, n)
     rows["cost_usd"] = total_clicks * cpc * rng.lognormal(0.0, 0.15, n)
     rows["conversions"] = rows["forms"].to_numpy().astype(np.int64) + rng.poisson(0.1 * total_clicks * 0.02)
     return rows[["campaign_no", "day", "clicks", "impressions", "cost_usd", "conversions"]]

@@ -69,7 +69,7 @@ def build_catalog() -> Catalog:
             "start_at": int(months[first]), "end_at": int(months[last + 1]),
         })
 
-    for g, (channel, platform, _, _, kind) in enumerate(GROUPS):
+    for g, (_, platform, _, _, kind) in enumerate(GROUPS):
         if kind == "evergreen_search":
             for theme in SEARCH_THEMES:
                 add(g, f"Search - {theme}", "search-" + theme.lower().replace(" - ", "-").replace(" ", "-"), 0, 23)

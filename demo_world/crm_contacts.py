@@ -55,11 +55,3 @@ def add_sales_contacts(contacts: pd.DataFrame, persons: pd.DataFrame, person_no:
     new = new[~new["key"].isin(contacts["key"])]
     return pd.concat([contacts, new], ignore_index=True)
 
-
-def primary_contact_of_person(contacts: pd.DataFrame, n_persons: int) -> np.ndarray:
-    """Each person's first own (unshared) contact row, or -1."""
-    own = contacts[~contacts["shared"]].sort_values(["created_at"], kind="stable")
-    own = own.drop_duplicates("person_no")
-    out = np.full(n_persons, -1, dtype=np.int64)
-    out[own["person_no"].to_numpy()] = own.index.to_numpy()
-    return out

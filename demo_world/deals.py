@@ -242,7 +242,8 @@ def _stage_history(deals: pd.DataFrame) -> pd.DataFrame:
     final = pd.DataFrame({"deal_no": closed["deal_no"].to_numpy(),
                           "stage": np.where(closed["is_won"], "closedwon", "closedlost"),
                           "t": closed["closed_at"].to_numpy()})
-    return pd.concat([hist, final], ignore_index=True).sort_values(["deal_no", "t"], kind="stable").reset_index(drop=True)
+    out = pd.concat([hist, final], ignore_index=True)
+    return out.sort_values(["deal_no", "t"], kind="stable").reset_index(drop=True)
 
 
 def _person_stages(rng, deals, deal_persons, outbound) -> pd.DataFrame:

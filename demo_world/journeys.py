@@ -100,7 +100,7 @@ def simulate_journeys(seed: int, pop: Population, catalog: Catalog) -> Journeys:
     n_person_devices = int(n_dev.sum())
     kiosk_devices = n_person_devices + np.arange(len(event_campaigns))
     kiosk = (names == "events") & is_form & (rng.random(m) < KIOSK_SHARE) & (campaign >= 0)
-    kiosk_of_campaign = dict(zip(event_campaigns, kiosk_devices))
+    kiosk_of_campaign = dict(zip(event_campaigns, kiosk_devices, strict=True))
     device[kiosk] = pd.Series(campaign[kiosk]).map(kiosk_of_campaign).to_numpy()
 
     # The address typed into each form.

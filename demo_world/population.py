@@ -82,22 +82,23 @@ def _persons(seed: int, scale: float, accounts: pd.DataFrame) -> pd.DataFrame:
 
     first = np.asarray(vocab.FIRST_NAMES)[rng.integers(0, len(vocab.FIRST_NAMES), n)]
     last = np.asarray(vocab.LAST_NAMES)[rng.integers(0, len(vocab.LAST_NAMES), n)]
-    f, l = pd.Series(first).str.lower(), pd.Series(last).str.lower()
+    fn, ln = pd.Series(first).str.lower(), pd.Series(last).str.lower()
 
     # Work address: first.last, flast, first or first_last at the company domain.
     acc_domain = pd.Series(np.where(is_business, accounts["domain"].to_numpy()[np.maximum(account_no, 0)], ""))
     pattern = choice(rng, [0.6, 0.25, 0.05, 0.10], n)
     local = np.select(
         [pattern == 0, pattern == 1, pattern == 2],
-        [f + "." + l, f.str[0] + l, f],
-        default=f + "_" + l,
+        [fn + "." + ln, fn.str[0] + ln, fn],
+        default=fn + "_" + ln,
     )
     work_email = _unique(pd.Series(local) + "@" + acc_domain)
     # Personal address: everyone has one; business persons rarely use it with us.
     p_domain = np.asarray(P.PERSONAL_DOMAINS)[choice(rng, P.PERSONAL_DOMAIN_WEIGHTS, n)]
     digits = rng.integers(1, 999, n).astype(str)
     p_pattern = rng.random(n)
-    p_local = np.where(p_pattern < 0.5, f + "." + l, np.where(p_pattern < 0.8, f + l + digits, f + "." + l + digits))
+    p_local = np.where(p_pattern < 0.5, fn + "." + ln,
+                       np.where(p_pattern < 0.8, fn + ln + digits, fn + "." + ln + digits))
     personal_email = _unique(pd.Series(p_local) + "@" + pd.Series(p_domain))
 
     uses_personal = ~is_business | (rng.random(n) < 0.07)

@@ -31,7 +31,8 @@ def outcome_metadata(outcome: ValidationOutcome) -> dict:
     }
     if outcome.failed:
         lines = ["| expectation | column | observed | failing rows |", "|---|---|---|---|"]
-        lines += [f"| {f.expectation} | {f.column or ''} | {json.dumps(f.observed_value)} | {f.unexpected_count or ''} |"
+        lines += [f"| {f.expectation} | {f.column or ''} | {json.dumps(f.observed_value)} "
+                  f"| {f.unexpected_count or ''} |"
                   for f in outcome.failed]
         meta["failed_expectations"] = dg.MetadataValue.md("\n".join(lines))
         meta["sample_failing_rows"] = dg.MetadataValue.json(

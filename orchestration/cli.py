@@ -10,8 +10,8 @@ import dagster as dg
 import duckdb
 
 from demo_world.world import MAX_SCALE, WorldError, generate_world
-from orchestration.settings import DEFAULT_HOME
 from orchestration.reports import KPI_TABLE, kpi_summary_from
+from orchestration.settings import DEFAULT_HOME
 
 PROG = "revenue-warehouse"
 

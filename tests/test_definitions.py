@@ -13,7 +13,8 @@ def graph():
 
 def test_definitions_load_with_the_expected_groups():
     groups = {graph().get(k).group_name for k in graph().get_all_asset_keys()}
-    assert groups == {"demo", "reference", "staging", "intermediate", "core", "kpi", "reports"} | {f"raw_{s}" for s in SYSTEMS}
+    layers = {"demo", "reference", "staging", "intermediate", "core", "kpi", "reports"}
+    assert groups == layers | {f"raw_{s}" for s in SYSTEMS}
 
 
 def test_every_extracted_table_is_one_asset_named_like_its_warehouse_table():
@@ -45,7 +46,9 @@ def test_gx_check_is_blocking_and_dbt_tests_are_checks():
 
 def test_warehouse_writers_share_one_pool():
     g = graph()
-    for key in [dg.AssetKey(["raw_web", "events"]), dg.AssetKey(["core", "fct_opportunities"]), dg.AssetKey("kpi_summary")]:
+    writers = [dg.AssetKey(["raw_web", "events"]), dg.AssetKey(["core", "fct_opportunities"]),
+               dg.AssetKey("kpi_summary")]
+    for key in writers:
         assert g.get(key).pools == {DUCKDB_POOL}
 
 

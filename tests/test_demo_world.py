@@ -74,7 +74,8 @@ def test_person_records_exist_in_the_source_data(small_world, db):
         )
         SELECT r.source_system, count(*) FROM '{w}/truth/person_records.parquet' r
         WHERE (r.source_system = 'hubspot' AND r.source_record_id NOT IN (SELECT id FROM hubspot_ids))
-           OR (r.source_system = 'mailchimp' AND r.source_record_id NOT IN (SELECT id FROM '{w}/mailchimp/members.parquet'))
+           OR (r.source_system = 'mailchimp' AND r.source_record_id NOT IN
+                 (SELECT id FROM '{w}/mailchimp/members.parquet'))
            OR (r.source_system = 'google_ads' AND r.source_record_id NOT IN
                  (SELECT click_view__gclid FROM '{w}/google_ads/click_view.parquet'))
            OR (r.source_system = 'web' AND r.source_record_id NOT IN (SELECT id FROM web_ids))

@@ -82,9 +82,11 @@ def _validate_and_report(home):
 @pytest.mark.parametrize("corruption, expected", [
     ("INSERT INTO kpi.kpi_pipeline_monthly SELECT * FROM kpi.kpi_pipeline_monthly LIMIT 1",
      "expect_column_values_to_be_unique on month"),
-    ("UPDATE kpi.kpi_pipeline_monthly SET win_rate = 1.25 WHERE month = (SELECT max(month) FROM kpi.kpi_pipeline_monthly)",
+    ("UPDATE kpi.kpi_pipeline_monthly SET win_rate = 1.25 "
+     "WHERE month = (SELECT max(month) FROM kpi.kpi_pipeline_monthly)",
      "expect_column_values_to_be_between on win_rate"),
-    ("UPDATE kpi.kpi_pipeline_monthly SET bookings_amount = -1 WHERE month = (SELECT min(month) FROM kpi.kpi_pipeline_monthly)",
+    ("UPDATE kpi.kpi_pipeline_monthly SET bookings_amount = -1 "
+     "WHERE month = (SELECT min(month) FROM kpi.kpi_pipeline_monthly)",
      "expect_column_values_to_be_between on bookings_amount"),
 ])
 def test_corrupted_kpi_table_fails_the_check_and_blocks_the_report(built_home, tmp_path, corruption, expected):

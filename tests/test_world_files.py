@@ -4,7 +4,7 @@ import pyarrow as pa
 import pytest
 
 from extract.world_files.settings import SYSTEMS
-from extract.world_files.source import WorldFilesError, flatten_like_dlt, world_system_source
+from extract.world_files.source import flatten_like_dlt, world_system_source
 
 
 def test_flatten_names_nested_fields_like_dlt():
@@ -14,7 +14,8 @@ def test_flatten_names_nested_fields_like_dlt():
 
 
 def test_loads_every_table_with_all_rows(small_world, tmp_path):
-    pipeline = dlt.pipeline(pipeline_name="t_mailchimp", destination=dlt.destinations.duckdb(str(tmp_path / "w.duckdb")),
+    pipeline = dlt.pipeline(pipeline_name="t_mailchimp",
+                            destination=dlt.destinations.duckdb(str(tmp_path / "w.duckdb")),
                             dataset_name="raw_mailchimp", pipelines_dir=str(tmp_path / "dlt"))
     pipeline.run(world_system_source("mailchimp", small_world))
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
@@ -33,7 +34,8 @@ def test_a_null_key_is_a_clear_error(small_world, tmp_path):
                                    AS campaign_id)
                               FROM '{small_world}/meta_ads/insights_daily.parquet')
                         TO '{world}/meta_ads/insights_daily.parquet'""")
-        con.execute(f"COPY (SELECT * FROM '{small_world}/meta_ads/campaigns.parquet') TO '{world}/meta_ads/campaigns.parquet'")
+        con.execute(f"COPY (SELECT * FROM '{small_world}/meta_ads/campaigns.parquet') "
+                    f"TO '{world}/meta_ads/campaigns.parquet'")
     pipeline = dlt.pipeline(pipeline_name="t_meta", destination=dlt.destinations.duckdb(str(tmp_path / "m.duckdb")),
                             dataset_name="raw_meta_ads", pipelines_dir=str(tmp_path / "dlt"))
     with pytest.raises(Exception, match="insights_daily: .* rows without campaign_id"):

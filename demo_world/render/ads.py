@@ -9,13 +9,10 @@ Click ids (gclid, fbclid, li_fat_id) also ride on the landing-page URLs the web 
 
 from __future__ import annotations
 
-import pandas as pd
-
 from demo_world import params as P
 from demo_world.render.base import Renderer
 from demo_world.simulation import Simulation
 
-PLATFORM_CURRENCY = {"google_ads": "USD", "meta_ads": "EUR", "linkedin_ads": "USD"}
 GOOGLE_CUSTOMER_ID = "4821736650"
 META_ACCOUNT_ID = "act_1029384756"
 LINKEDIN_ACCOUNT_URN = "urn:li:sponsoredAccount:508812345"
@@ -25,7 +22,7 @@ def prepare_ad_tables(r: Renderer, sim: Simulation) -> None:
     """Registers campaigns with platform ids, daily rows and per-click ids (web uses them too)."""
     c = sim.catalog.campaigns
     r.register("catalog_raw", c)
-    r.con.execute(f"""
+    r.con.execute("""
         CREATE OR REPLACE TEMP TABLE ad_campaigns AS
         SELECT *, CASE platform
                     WHEN 'google_ads' THEN (21000000000 + campaign_no)::VARCHAR
@@ -136,6 +133,3 @@ def _linkedin(r: Renderer) -> None:
                impressions, clicks, conversions AS one_click_leads
         FROM ad_daily WHERE platform = 'linkedin_ads' ORDER BY date, campaign_no""")
 
-
-def platform_currency_frame() -> pd.DataFrame:
-    return pd.DataFrame(list(PLATFORM_CURRENCY.items()), columns=["platform", "currency"])

@@ -42,7 +42,6 @@ OUR_DOMAIN = "tallyhouse.example"
 def render_hubspot(r: Renderer, sim: Simulation, crm: CrmRecords) -> dict[str, pd.DataFrame]:
     """Writes hubspot/*.parquet; returns the id maps the truth files need."""
     rng = rng_for(sim.seed, "render_hubspot")
-    persons, accounts = sim.population.persons, sim.population.accounts
     deals = sim.deals.deals.assign(deal_id=DEAL_ID_BASE + np.arange(len(sim.deals.deals)))
     owners = sim.deals.owners.assign(owner_id=OWNER_ID_BASE + np.arange(len(sim.deals.owners)))
 
@@ -181,7 +180,8 @@ def _contact_rows(rng, sim, crm, history, owners, deals) -> pd.DataFrame:
     life = history[history["property"] == "lifecyclestage"]
     last_life = life.groupby("contact_id").last()
     c["lifecyclestage"] = last_life["value"].reindex(c["contact_id"]).to_numpy()
-    c["updated_at"] = np.maximum(c["created_at"], history.groupby("contact_id")["t"].max().reindex(c["contact_id"]).fillna(0).to_numpy())
+    last_change = history.groupby("contact_id")["t"].max().reindex(c["contact_id"]).fillna(0).to_numpy()
+    c["updated_at"] = np.maximum(c["created_at"], last_change)
     reverse = {v: k for k, v in LIFECYCLE_IDS.items()}
     entered = life.assign(stage=life["value"].map(reverse)).groupby(["contact_id", "stage"])["t"].max().unstack()
     for stage in LIFECYCLE_IDS:
@@ -196,12 +196,12 @@ def _contact_rows(rng, sim, crm, history, owners, deals) -> pd.DataFrame:
     has_mql = d["mql_at"].reindex(person).notna().to_numpy() & is_primary
     c["mql_disposition"] = np.where(is_primary, disp, None)
     c["mql_rejection_reason"] = np.where(is_primary, d["rejection_reason"].reindex(person).to_numpy(), None)
-    c["mql_disposition_at"] = np.where(is_primary, d["disposition_at"].reindex(person).fillna(-1).to_numpy(), -1).astype(np.int64)
-    lead_status = np.select(
-        [c["lifecyclestage"].isin(["opportunity", "customer"]).to_numpy(), disp == "accepted", disp == "rejected", touched],
-        ["OPEN_DEAL", "IN_PROGRESS", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT"], "NEW")
-    c["hs_lead_status"] = np.where(has_mql | (c["lifecyclestage"].isin(["opportunity", "customer"]).to_numpy() & is_primary),
-                                   lead_status, None)
+    disposition_at = d["disposition_at"].reindex(person).fillna(-1).to_numpy()
+    c["mql_disposition_at"] = np.where(is_primary, disposition_at, -1).astype(np.int64)
+    in_deal = c["lifecyclestage"].isin(["opportunity", "customer"]).to_numpy()
+    lead_status = np.select([in_deal, disp == "accepted", disp == "rejected", touched],
+                            ["OPEN_DEAL", "IN_PROGRESS", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT"], "NEW")
+    c["hs_lead_status"] = np.where(has_mql | (in_deal & is_primary), lead_status, None)
 
     # Owner: the account's AE once a deal exists, the SDR team while a lead is worked.
     sdrs = owners.index[owners["team"] == "Sales Development"].to_numpy()
@@ -292,7 +292,8 @@ def _write_associations(r: Renderer, sim, crm: CrmRecords, deals, engagements) -
     dc = crm.deal_company.merge(deals[["deal_no", "deal_id"]], on="deal_no")
     eng_deal = engagements[engagements["deal_id"].notna()]
     parts = [
-        ("contact", crm.contact_company["contact_id"], "company", crm.contact_company["company_id"], "contact_to_company"),
+        ("contact", crm.contact_company["contact_id"], "company", crm.contact_company["company_id"],
+         "contact_to_company"),
         ("deal", dc["deal_id"], "company", dc["company_id"], "deal_to_company"),
         ("deal", dp["deal_id"], "contact", dp["contact_id"], "deal_to_contact"),
         ("engagement", engagements["engagement_id"], "contact", engagements["contact_id"], "engagement_to_contact"),

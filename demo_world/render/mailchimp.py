@@ -4,7 +4,6 @@ per-recipient activity. A member's id is the MD5 of its lower-cased address, as 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from demo_world import params as P
 from demo_world.arrays import rng_for
@@ -54,7 +53,7 @@ def prepare_email_tables(r: Renderer, sim: Simulation) -> None:
 
 
 def render_mailchimp(r: Renderer, sim: Simulation) -> None:
-    list_id = f"(SELECT hexid('mc_list', 0, 10))"
+    list_id = "(SELECT hexid('mc_list', 0, 10))"
     r.write_parquet("mailchimp/lists.parquet", f"""
         SELECT {list_id} AS id, 'Tallyhouse Newsletter & Nurture' AS name,
                iso({LIST_CREATED}) AS date_created, (SELECT count(*) FROM members) AS stats__member_count""")

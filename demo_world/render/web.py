@@ -111,7 +111,7 @@ def _write_daily_files(r: Renderer) -> None:
             days = batch.column(0).to_numpy(zero_copy_only=False)
             lines = batch.column(1).to_pylist()
             bounds = np.r_[0, np.flatnonzero(days[1:] != days[:-1]) + 1, len(days)]
-            for lo, hi in zip(bounds[:-1], bounds[1:]):
+            for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
                 if days[lo] != current_day:
                     if handle:
                         handle.close()
@@ -127,7 +127,7 @@ def _write_daily_files(r: Renderer) -> None:
     r.row_counts["web/events"] = rows
 
 
-_SESSION_SQL = f"""
+_SESSION_SQL = """
 CREATE OR REPLACE TEMP TABLE web_sessions AS
 WITH tagged AS (
     SELECT s.*,
