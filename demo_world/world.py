@@ -1,8 +1,8 @@
 """Generate a demo world: simulate the company, then write each system's data and the truth.
 
 Layout of a world folder:
-    manifest.json            seed, scale, as-of date and row counts
-    hubspot/ mailchimp/ google_ads/ meta_ads/ linkedin_ads/   one Parquet file per API object
+    manifest.json            seed, scale, CRM, as-of date and row counts
+    hubspot/ (or salesforce/) mailchimp/ google_ads/ meta_ads/ linkedin_ads/   one Parquet file per API object
     web/events/received_date=YYYY-MM-DD/events.ndjson          Segment-spec event export
     truth/                   ground truth (never read by the pipeline)
 """
@@ -21,17 +21,20 @@ from demo_world.render.ads import prepare_ad_tables, render_ads
 from demo_world.render.base import Renderer
 from demo_world.render.hubspot import render_hubspot
 from demo_world.render.mailchimp import prepare_email_tables, render_mailchimp
-from demo_world.render.truth import render_truth
+from demo_world.render.salesforce import render_salesforce
+from demo_world.render.truth import hubspot_truth, render_truth
 from demo_world.render.web import render_web, sessions_frame
 from demo_world.simulation import simulate
 
 MANIFEST = "manifest.json"
-SOURCE_SYSTEMS = ["hubspot", "mailchimp", "google_ads", "meta_ads", "linkedin_ads", "web"]
+CRMS = ("hubspot", "salesforce")
+NON_CRM_SYSTEMS = ["mailchimp", "google_ads", "meta_ads", "linkedin_ads", "web"]
+SOURCE_SYSTEMS = ["hubspot", *NON_CRM_SYSTEMS]
 MAX_SCALE = 50.0
 
 
 class WorldError(ValueError):
-    """A request for a world that cannot be made (bad scale, unsafe output folder)."""
+    """A request for a world that cannot be made (bad scale, unknown CRM, unsafe output folder)."""
 
 
 @dataclass
@@ -43,7 +46,11 @@ class WorldSummary:
 
 
 def generate_world(out_dir: str | Path, seed: int = 42, scale: float = 1.0,
-                   progress: Callable[[str], None] | None = None) -> WorldSummary:
+                   progress: Callable[[str], None] | None = None, crm: str = "hubspot") -> WorldSummary:
+    """Simulate the company and write its systems' files; `crm` picks the CRM it runs (HubSpot or
+    Salesforce): both describe the same company, every other system's files are the same."""
+    if crm not in CRMS:
+        raise WorldError(f"crm must be one of {', '.join(CRMS)}, got {crm!r}")
     if not 0 < scale <= MAX_SCALE:
         raise WorldError(f"scale must be greater than 0 and at most {MAX_SCALE:g}, got {scale:g}")
     if seed < 0:
@@ -55,11 +62,14 @@ def generate_world(out_dir: str | Path, seed: int = 42, scale: float = 1.0,
     step = progress or (lambda _msg: None)
 
     sim = simulate(seed, scale, progress=lambda msg: step(f"simulating {msg}"))
-    step("writing CRM (hubspot)")
-    crm = build_crm_records(sim)
+    step(f"writing CRM ({crm})")
+    records = build_crm_records(sim)
     r = Renderer(seed, out)
     try:
-        hubspot_ids = render_hubspot(r, sim, crm)
+        if crm == "salesforce":
+            crm_truth = render_salesforce(r, sim, records)
+        else:
+            crm_truth = hubspot_truth(records, render_hubspot(r, sim, records))
         step("writing email platform (mailchimp)")
         prepare_email_tables(r, sim)
         render_mailchimp(r, sim)
@@ -70,7 +80,7 @@ def generate_world(out_dir: str | Path, seed: int = 42, scale: float = 1.0,
         sessions = sessions_frame(sim)
         render_web(r, sim, sessions)
         step("writing ground truth")
-        render_truth(r, sim, crm, hubspot_ids)
+        render_truth(r, sim, crm_truth)
         counts = dict(sorted(r.row_counts.items()))
     finally:
         r.close()
@@ -78,9 +88,10 @@ def generate_world(out_dir: str | Path, seed: int = 42, scale: float = 1.0,
         "complete": True,
         "seed": seed,
         "scale": scale,
+        "crm": crm,
         "window_start": P.WINDOW_START.isoformat(),
         "as_of": P.WINDOW_END.isoformat(),
-        "source_systems": SOURCE_SYSTEMS,
+        "source_systems": [crm, *NON_CRM_SYSTEMS],
         "row_counts": counts,
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")

@@ -2,6 +2,7 @@
 
 import argparse
 import contextlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -11,9 +12,10 @@ import duckdb
 
 from demo_world.world import MAX_SCALE, WorldError, generate_world
 from orchestration.reports import KPI_TABLE, kpi_summary_from
-from orchestration.settings import DEFAULT_HOME
+from orchestration.settings import CRM_ENV, DEFAULT_HOME, SUPPORTED_CRMS
 
 PROG = "revenue-warehouse"
+DEMO_5XX_RATE = 0.005  # the local API fails now and then, so the demo shows retries at work
 
 
 class CliError(Exception):
@@ -53,15 +55,23 @@ def build_parser() -> argparse.ArgumentParser:
     gen = sub.add_parser("generate", help="write a demo world: a simulated company's source systems and ground truth")
     gen.add_argument("--seed", type=_seed, default=42, help="random seed (default 42)")
     gen.add_argument("--scale", type=_scale, default=1.0, help="size; 1 = about 100k persons (default 1)")
+    gen.add_argument("--crm", choices=SUPPORTED_CRMS, default="hubspot", help="the company's CRM (default hubspot)")
     gen.add_argument("--out", required=True, help="folder to write the world to")
     gen.set_defaults(func=cmd_generate)
 
     demo = sub.add_parser("demo", help="generate a world, extract it, build and validate the warehouse, print KPIs")
     demo.add_argument("--seed", type=_seed, default=42, help="random seed (default 42)")
     demo.add_argument("--scale", type=_scale, default=1.0, help="size; 1 = about 100k persons (default 1)")
+    demo.add_argument("--crm", choices=SUPPORTED_CRMS, default="hubspot",
+                      help="the CRM the demo company runs, read through its local API (default hubspot)")
     demo.add_argument("--workdir", default=DEFAULT_HOME,
                       help=f"folder for the world, the warehouse file and reports (default ./{DEFAULT_HOME})")
     demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve-apis", help="serve a demo world's CRM as a local vendor API (for dagster dev)")
+    serve.add_argument("--workdir", default=DEFAULT_HOME, help=f"folder holding world/ (default ./{DEFAULT_HOME})")
+    serve.add_argument("--port", type=int, default=8710, help="port on 127.0.0.1 (default 8710)")
+    serve.set_defaults(func=cmd_serve_apis)
     return parser
 
 
@@ -77,32 +87,36 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _generate(out: Path, seed: int, scale: float, indent: str = "") -> None:
+def _generate(out: Path, seed: int, scale: float, crm: str, indent: str = "") -> None:
     started = time.monotonic()
-    summary = generate_world(out, seed=seed, scale=scale,
+    summary = generate_world(out, seed=seed, scale=scale, crm=crm,
                              progress=lambda msg: print(f"{indent}- {msg}", flush=True))
     rows = sum(summary.row_counts.values())
     print(f"{indent}wrote {rows:,} records to {out} in {time.monotonic() - started:.1f}s", flush=True)
 
 
 def cmd_generate(args) -> int:
-    print(f"Generating a demo world (seed {args.seed}, scale {args.scale:g})", flush=True)
-    _generate(Path(args.out).resolve(), args.seed, args.scale)
+    print(f"Generating a demo world (seed {args.seed}, scale {args.scale:g}, CRM {args.crm})", flush=True)
+    _generate(Path(args.out).resolve(), args.seed, args.scale, args.crm)
     return 0
 
 
 def cmd_demo(args) -> int:
+    from demo_world.vendor_apis.serve import local_crm_api
     from orchestration.definitions import build_definitions  # loads dbt and dagster: keep --help fast
     from orchestration.progress import progress_logger
 
     workdir = Path(args.workdir).resolve()
     started = time.monotonic()
-    print(f"Revenue warehouse demo (seed {args.seed}, scale {args.scale:g}) in {workdir}", flush=True)
+    print(f"Revenue warehouse demo (seed {args.seed}, scale {args.scale:g}, CRM {args.crm}) in {workdir}", flush=True)
     print("[1/3] Generating the demo world", flush=True)
-    _generate(workdir / "world", args.seed, args.scale, indent="      ")
+    _generate(workdir / "world", args.seed, args.scale, args.crm, indent="      ")
 
-    print("[2/3] Running the pipeline: extract, build, validate, report", flush=True)
-    result = run_pipeline(workdir, build_definitions, progress_logger)
+    print(f"[2/3] Running the pipeline: extract ({args.crm} through its local API), build, validate, report",
+          flush=True)
+    with local_crm_api(workdir / "world", random_5xx_rate=DEMO_5XX_RATE) as apis, _environment(
+            {**apis.env, CRM_ENV: args.crm}):
+        result = run_pipeline(workdir, args.crm, build_definitions, progress_logger)
     if not result.success:
         raise CliError(f"the pipeline run failed (see the FAILED lines above and {_run_log(workdir)}); "
                        "the KPI summary was not produced")
@@ -121,17 +135,51 @@ def _run_log(workdir: Path) -> Path:
     return workdir / "logs" / "pipeline-run.log"
 
 
-def run_pipeline(workdir: Path, build_definitions, progress_logger):
+def run_pipeline(workdir: Path, crm: str, build_definitions, progress_logger):
     """Run the refresh job in this process: counted steps on screen, the full log in a file."""
     out = sys.stdout
-    probe = build_definitions(str(workdir)).resolve_job_def("refresh_warehouse")
+    probe = build_definitions(str(workdir), crm).resolve_job_def("refresh_warehouse")
     loggers = {"progress": progress_logger(out, len(probe.graph.nodes))}
-    job = build_definitions(str(workdir), loggers=loggers).resolve_job_def("refresh_warehouse")
+    job = build_definitions(str(workdir), crm, loggers=loggers).resolve_job_def("refresh_warehouse")
     log_path = _run_log(workdir)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
                                       run_config={"loggers": {"progress": {}}})
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]):
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def cmd_serve_apis(args) -> int:
+    from demo_world.vendor_apis.serve import local_crm_api
+
+    world = Path(args.workdir).resolve() / "world"
+    with local_crm_api(world, port=args.port, credentials_from_env=True) as apis:
+        crm = next(iter(apis.apis))
+        print(f"Serving the demo world's {crm} API at {apis.servers[crm].base_url} (Ctrl-C to stop).")
+        print("In the shell that runs Dagster, set the same credentials and:")
+        print(f"  export {CRM_ENV}={crm}")
+        for name, value in apis.public_env().items():
+            if value != "<generated>":
+                print(f"  export {name}={value}")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            print("stopped")
+    return 0
 
 
 def format_summary(summary: dict, con: duckdb.DuckDBPyConnection) -> str:

@@ -1,37 +1,48 @@
-"""The dbt project as Dagster assets: models, seeds and their tests (as asset checks)."""
+"""The dbt project as Dagster assets: models, seeds and their tests (as asset checks).
 
+Which models exist depends on the CRM (dbt_project.yml enables that CRM's staging), so each CRM
+gets its own parsed manifest under target/<crm>/.
+"""
 
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Mapping
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.settings import DUCKDB_POOL, WarehouseResource
+from orchestration.settings import CRM_ENV, DUCKDB_POOL, WarehouseResource
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # The dbt installed beside this Python, so runs work without an activated virtualenv.
 _BESIDE_PYTHON = Path(sys.executable).parent / "dbt"
 DBT_EXECUTABLE = str(_BESIDE_PYTHON) if _BESIDE_PYTHON.exists() else (shutil.which("dbt") or "dbt")
 
 
-def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+def dbt_project_for(crm: str) -> DbtProject:
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target_path=Path("target") / crm)
 
 
-def ensure_manifest(project: DbtProject = dbt_project) -> Path:
-    """Parse the project when its manifest is missing or older than any project file."""
+def dbt_resource(crm: str) -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project_for(crm), dbt_executable=DBT_EXECUTABLE)
+
+
+def ensure_manifest(crm: str) -> Path:
+    """Parse the project for this CRM when its manifest is missing or older than any project file."""
+    project = dbt_project_for(crm)
     manifest = project.manifest_path
     newest = max(p.stat().st_mtime for p in DBT_PROJECT_DIR.rglob("*")
                  if p.suffix in {".sql", ".yml", ".csv", ".md"} and "target" not in p.parts)
     if not manifest.exists() or manifest.stat().st_mtime < newest:
-        dbt_resource().cli(["parse", "--quiet"], target_path=project.target_path).wait()
+        subprocess.run([DBT_EXECUTABLE, "parse", "--quiet", "--target-path", str(project.target_path)],
+                       cwd=DBT_PROJECT_DIR, env={**os.environ, CRM_ENV: crm, "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)},
+                       check=True, capture_output=True)
     return manifest
 
 
@@ -47,14 +58,14 @@ class LayeredTranslator(DagsterDbtTranslator):
         fqn = dbt_resource_props.get("fqn", [])
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
-        if len(fqn) > 2 and fqn[1] == "staging":
-            return "staging"
+        if len(fqn) > 2 and fqn[1] in ("staging", "intermediate"):
+            return fqn[1]
         return fqn[-2] if len(fqn) > 2 else "dbt"
 
 
 @contextmanager
 def warehouse_env(warehouse: WarehouseResource):
-    """dbt reads the warehouse path from the environment (see profiles.yml)."""
+    """dbt reads the warehouse path and the CRM from the environment (profiles.yml, dbt_project.yml)."""
     saved = {k: os.environ.get(k) for k in warehouse.dbt_env()}
     os.environ.update(warehouse.dbt_env())
     try:
@@ -67,7 +78,12 @@ def warehouse_env(warehouse: WarehouseResource):
                 os.environ[key] = value
 
 
-@dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=LayeredTranslator(), pool=DUCKDB_POOL)
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    with warehouse_env(warehouse):
-        yield from dbt.cli(["build"], context=context).stream()
+@cache
+def build_dbt_assets(crm: str) -> dg.AssetsDefinition:
+    @dbt_assets(manifest=ensure_manifest(crm), dagster_dbt_translator=LayeredTranslator(), pool=DUCKDB_POOL,
+                name=f"dbt_models_{crm}")
+    def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+        with warehouse_env(warehouse):
+            yield from dbt.cli(["build"], context=context).stream()
+
+    return dbt_models

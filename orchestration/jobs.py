@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.extract_assets import DEMO_WORLD_KEY
+from orchestration.demo_assets import DEMO_WORLD_KEY
 
 # Everything but the demo world: extract, build, validate, report. The world is the stand-in for
 # the vendors' systems, regenerated only on demand.

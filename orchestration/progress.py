@@ -11,7 +11,8 @@ from typing import TextIO
 import dagster as dg
 
 STEP_LABELS = {
-    "dbt_models": "dbt build (staging, core, kpi models and their tests)",
+    "dbt_models_hubspot": "dbt build (staging, intermediate, marts and their tests)",
+    "dbt_models_salesforce": "dbt build (staging, intermediate, marts and their tests)",
     "kpi_summary": "KPI summary report",
 }
 

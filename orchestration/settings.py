@@ -1,6 +1,8 @@
 """Where a deployment keeps its files, chosen by the environment in one place.
 
-REVENUE_WAREHOUSE_HOME is the working folder (default: ./warehouse-demo). Under it:
+REVENUE_WAREHOUSE_HOME is the working folder (default: ./warehouse-demo) and
+REVENUE_WAREHOUSE_CRM the CRM the company runs (hubspot, the default, or salesforce). Under the
+working folder:
     world/             the demo world the demo loads (the vendors' systems stand-in)
     warehouse.duckdb   the warehouse file the pipeline builds
     reports/           KPI summary and other reports
@@ -15,6 +17,8 @@ from pathlib import Path
 import dagster as dg
 
 HOME_ENV = "REVENUE_WAREHOUSE_HOME"
+CRM_ENV = "REVENUE_WAREHOUSE_CRM"  # read by dbt_project.yml too
+SUPPORTED_CRMS = ("hubspot", "salesforce")
 DUCKDB_ENV = "REVENUE_WAREHOUSE_DUCKDB"  # read by the dbt profile
 DEFAULT_HOME = "warehouse-demo"
 DUCKDB_POOL = "duckdb_warehouse"  # one writer at a time: DuckDB allows a single writing process
@@ -24,10 +28,21 @@ def home_from_env() -> str:
     return str(Path(os.environ.get(HOME_ENV, DEFAULT_HOME)).resolve())
 
 
+def crm_from_env() -> str:
+    return check_crm(os.environ.get(CRM_ENV, "").strip().lower() or "hubspot")
+
+
+def check_crm(crm: str) -> str:
+    if crm not in SUPPORTED_CRMS:
+        raise ValueError(f"{CRM_ENV} must be one of {', '.join(SUPPORTED_CRMS)}, got {crm!r}")
+    return crm
+
+
 class WarehouseResource(dg.ConfigurableResource):
-    """Paths of one warehouse deployment."""
+    """Paths and CRM of one warehouse deployment."""
 
     home: str
+    crm: str = "hubspot"
 
     @property
     def root(self) -> Path:
@@ -50,4 +65,4 @@ class WarehouseResource(dg.ConfigurableResource):
         return self.root / ".dlt"
 
     def dbt_env(self) -> dict[str, str]:
-        return {DUCKDB_ENV: str(self.duckdb_path)}
+        return {DUCKDB_ENV: str(self.duckdb_path), CRM_ENV: self.crm}

@@ -127,3 +127,22 @@ def test_extraction_without_a_world_fails_with_a_clear_message(tmp_path):
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert "not a demo world" in failure.event_specific_data.error.message
+
+
+def test_a_salesforce_company_gets_the_same_checked_kpi_table(built_salesforce_home):
+    home, result = built_salesforce_home
+    assert result.success
+    evaluations = {e.asset_check_key: e for e in result.get_asset_check_evaluations()}
+    assert evaluations[GX_CHECK].passed
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert {dg.AssetKey(["raw_salesforce", "opportunity"]), dg.AssetKey(["staging", "stg_salesforce__leads"]),
+            KPI} <= materialized
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        kpi = con.execute("SELECT sum(opportunities_created), sum(deals_won) FROM kpi.kpi_pipeline_monthly").fetchall()
+        raw = con.execute("""SELECT count(*), count(*) FILTER (WHERE is_won)
+                             FROM raw_salesforce.opportunity WHERE NOT is_deleted""").fetchall()
+        people = con.execute("SELECT count(*) FROM core.dim_person").fetchall()[0][0]
+        records = con.execute("""SELECT (SELECT count(*) FROM raw_salesforce.lead)
+                                      + (SELECT count(*) FROM raw_salesforce.contact)""").fetchall()[0][0]
+    assert kpi == raw
+    assert people == records  # every lead and contact is a person record, deleted ones flagged

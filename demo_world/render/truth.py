@@ -1,11 +1,13 @@
 """Ground truth, kept apart from the source data in `truth/` (the pipeline never reads it).
 
-`source_system` is spelled as the raw schema names the system (`raw_hubspot` -> `hubspot`) and
-`source_record_id` as the raw data spells the record's id, so any warehouse row joins back here.
-See truth/README.md in a generated world for each file's grain.
+`source_system` is spelled as the raw schema names the system (`raw_hubspot` -> `hubspot`,
+`raw_salesforce` -> `salesforce`) and `source_record_id` as the raw data spells the record's id, so
+any warehouse row joins back here. See truth/README.md in a generated world for each file's grain.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -21,23 +23,61 @@ Never read by the pipeline; tests and benchmarks compare the warehouse against i
 |---|---|
 | persons.parquet | one row per true person (name, account, addresses) |
 | accounts.parquet | one row per true account |
-| person_records.parquet | one row per source record that stands for exactly one person: HubSpot contacts (merged-away, deleted and duplicate ones included), Mailchimp members, web anonymousId / userId, web form fills (the `Form Submitted` track event's messageId), Google Ads gclids |
+| person_records.parquet | one row per source record that stands for exactly one person: {crm_person_records}, Mailchimp members, web anonymousId / userId, web form fills (the `Form Submitted` track event's messageId), Google Ads gclids |
 | shared_identifiers.parquet | records that stand for several persons (a booth tablet's anonymousId, a throwaway or shared inbox): identity resolution must not merge people over them |
-| account_records.parquet | one row per CRM company record (merged-away and duplicates included) |
+| account_records.parquet | one row per CRM company record{crm_account_records} (merged-away and duplicates included) |
 | touch_channels.parquet | one row per marketing touch record with its true channel: web page and form events (messageId), Google Ads clicks (gclid), Mailchimp clicks (id `campaign_id|email_id|timestamp`) |
 | stage_dates.parquet | one row per lifecycle stage entry of a person (re-entries after a regression are extra rows; skipped stages have none) |
 | lead_dispositions.parquet | one row per MQL handed to sales: first sales touch and verdict |
-| opportunities.parquet | one row per CRM deal: account, type, outcome, amount in its currency |
+| opportunities.parquet | one row per CRM deal{crm_deals}: account, type, outcome, amount in its currency |
 | campaigns.parquet | one row per campaign with its channel and the ids each platform gives it |
 """
+# What the README says about each CRM's records; HubSpot's wording is the original one.
+_CRM_README = {
+    "hubspot": {"crm_person_records": "HubSpot contacts (merged-away, deleted and duplicate ones included)",
+                "crm_account_records": "", "crm_deals": ""},
+    "salesforce": {
+        "crm_person_records": "Salesforce leads and contacts (merged-away, deleted, converted and duplicate ones "
+                              "included; a converted lead and the contact it became are both records of its person)",
+        "crm_account_records": ", a Salesforce Account", "crm_deals": ", a Salesforce Opportunity"},
+}
 
 
-def render_truth(r: Renderer, sim: Simulation, crm: CrmRecords, hubspot_ids: dict[str, pd.DataFrame]) -> None:
+@dataclass
+class CrmTruth:
+    """The CRM's record ids the truth files list, whichever CRM the world runs."""
+
+    system: str  # source_system as the raw schema names it: hubspot | salesforce
+    person_records: pd.DataFrame  # source_record_id, person_no, record_type, shared (stands for several persons)
+    account_records: pd.DataFrame  # source_record_id, account_no, is_duplicate, is_merged_away, sort_key
+    deals: pd.DataFrame  # the simulation's deals plus source_record_id and sort_key
+
+
+def hubspot_truth(crm: CrmRecords, hubspot_ids: dict[str, pd.DataFrame]) -> CrmTruth:
+    contacts, companies = crm.contacts, crm.companies
+    deals = hubspot_ids["deals"]
+    return CrmTruth(
+        system="hubspot",
+        person_records=pd.DataFrame({"source_record_id": contacts["contact_id"].astype(str).to_numpy(dtype=object),
+                                     "person_no": contacts["person_no"].to_numpy(), "record_type": "contact",
+                                     "shared": contacts["shared"].to_numpy()}),
+        account_records=pd.DataFrame({
+            "source_record_id": companies["company_id"].astype(str).to_numpy(dtype=object),
+            "account_no": companies["account_no"].to_numpy(), "is_duplicate": companies["is_duplicate"].to_numpy(),
+            "is_merged_away": (companies["merged_into_id"] > 0).to_numpy(),
+            "sort_key": companies["company_id"].to_numpy()}),
+        deals=deals.assign(source_record_id=deals["deal_id"].astype(str).to_numpy(dtype=object),
+                           sort_key=deals["deal_id"].to_numpy()),
+    )
+
+
+def render_truth(r: Renderer, sim: Simulation, crm_truth: CrmTruth) -> None:
     persons, accounts = sim.population.persons, sim.population.accounts
+    system = crm_truth.system
     r.register("t_persons", persons.drop(columns=["engagement"]))
     r.register("t_accounts", accounts)
-    r.register("t_contacts", crm.contacts)
-    r.register("t_companies", crm.companies)
+    r.register("t_crm_persons", crm_truth.person_records)
+    r.register("t_companies", crm_truth.account_records)
     r.con.execute("""CREATE OR REPLACE TEMP VIEW t_web AS
         SELECT messageId AS message_id, type, anonymousId AS anonymous_id, userId AS user_id,
                person_no, device_no, true_channel
@@ -53,11 +93,11 @@ def render_truth(r: Renderer, sim: Simulation, crm: CrmRecords, hubspot_ids: dic
         SELECT true_account_id, name, domain, industry, employees, country, region, currency
         FROM t_accounts ORDER BY account_no""")
 
-    r.con.execute("""
+    r.con.execute(f"""
         CREATE OR REPLACE TEMP TABLE person_records AS
-        SELECT 'hubspot' AS source_system, contact_id::VARCHAR AS source_record_id, person_no,
-               'contact' AS record_type
-        FROM t_contacts WHERE NOT shared
+        SELECT '{system}' AS source_system, source_record_id::VARCHAR AS source_record_id, person_no,
+               record_type::VARCHAR AS record_type
+        FROM t_crm_persons WHERE NOT shared
         UNION ALL
         SELECT 'mailchimp', member_id, person_no, 'member' FROM members WHERE NOT shared
         UNION ALL
@@ -75,17 +115,18 @@ def render_truth(r: Renderer, sim: Simulation, crm: CrmRecords, hubspot_ids: dic
         SELECT r.source_system, r.source_record_id, p.true_person_id, r.record_type
         FROM person_records r JOIN t_persons p USING (person_no)
         ORDER BY r.source_system, r.record_type, r.source_record_id""")
-    r.write_parquet("truth/shared_identifiers.parquet", """
+    r.write_parquet("truth/shared_identifiers.parquet", f"""
         SELECT 'web' AS source_system, uuid_of('anon', device_no) AS source_record_id,
                'booth_tablet_anonymous_id' AS kind
         FROM t_kiosks
-        UNION ALL SELECT 'hubspot', contact_id::VARCHAR, 'shared_or_throwaway_inbox' FROM t_contacts WHERE shared
+        UNION ALL SELECT '{system}', source_record_id::VARCHAR, 'shared_or_throwaway_inbox' FROM t_crm_persons
+        WHERE shared
         UNION ALL SELECT 'mailchimp', member_id, 'shared_or_throwaway_inbox' FROM members WHERE shared
         ORDER BY 1, 2""")
-    r.write_parquet("truth/account_records.parquet", """
-        SELECT 'hubspot' AS source_system, c.company_id::VARCHAR AS source_record_id, a.true_account_id,
-               c.is_duplicate, c.merged_into_id > 0 AS is_merged_away
-        FROM t_companies c JOIN t_accounts a USING (account_no) ORDER BY c.company_id""")
+    r.write_parquet("truth/account_records.parquet", f"""
+        SELECT '{system}' AS source_system, c.source_record_id::VARCHAR AS source_record_id, a.true_account_id,
+               c.is_duplicate, c.is_merged_away
+        FROM t_companies c JOIN t_accounts a USING (account_no) ORDER BY c.sort_key""")
 
     r.write_parquet("truth/touch_channels.parquet", """
         SELECT 'web' AS source_system, message_id AS source_record_id, true_channel, 'web_event' AS record_type
@@ -107,15 +148,15 @@ def render_truth(r: Renderer, sim: Simulation, crm: CrmRecords, hubspot_ids: dic
         SELECT p.true_person_id, d.cycle, ts(d.mql_at) AS mql_at, ts(d.first_touch_at) AS first_touch_at,
                d.disposition, d.rejection_reason, ts(d.disposition_at) AS disposition_at
         FROM t_dispositions d JOIN t_persons p USING (person_no) ORDER BY p.person_no, d.cycle""")
-    r.register("t_deals", hubspot_ids["deals"])
-    r.write_parquet("truth/opportunities.parquet", """
-        SELECT 'hubspot' AS source_system, d.deal_id::VARCHAR AS source_record_id, a.true_account_id,
+    r.register("t_deals", crm_truth.deals)
+    r.write_parquet("truth/opportunities.parquet", f"""
+        SELECT '{system}' AS source_system, d.source_record_id::VARCHAR AS source_record_id, a.true_account_id,
                d.deal_type, d.source AS sourced_by, ts(d.created_at) AS created_at, ts(d.closed_at) AS closed_at,
                d.is_closed, d.is_won,
                CASE WHEN d.is_won THEN 'won' WHEN d.is_closed THEN 'lost' ELSE 'open' END AS outcome,
                d.lost_reason, d.amount, d.currency, round(d.amount_usd, 2) AS amount_usd,
                d.influence AS marketing_touches_around_deal
-        FROM t_deals d JOIN t_accounts a USING (account_no) ORDER BY d.deal_id""")
+        FROM t_deals d JOIN t_accounts a USING (account_no) ORDER BY d.sort_key""")
     r.write_parquet("truth/campaigns.parquet", """
         SELECT c.campaign_no, c.name, c.channel, c.platform, a.platform_campaign_id, c.utm_source,
                c.utm_medium, c.utm_campaign, ts(c.start_at) AS starts_at, ts(c.end_at) AS ends_at
@@ -124,4 +165,4 @@ def render_truth(r: Renderer, sim: Simulation, crm: CrmRecords, hubspot_ids: dic
         SELECT 1000 + email_campaign_no, title, 'email', 'mailchimp', campaign_id, 'mailchimp', 'email',
                utm_campaign, ts(CASE WHEN send_time > 0 THEN send_time END), NULL
         FROM email_campaigns ORDER BY 1""")
-    (r.out_dir / "truth" / "README.md").write_text(TRUTH_README)
+    (r.out_dir / "truth" / "README.md").write_text(TRUTH_README.format(**_CRM_README[system]))

@@ -1,4 +1,7 @@
-"""The tables each demo-world system exports, with their keys and the file they come from."""
+"""The tables each demo-world system exports, with their keys and the file they come from.
+
+The CRM (HubSpot or Salesforce) is not read from files: its connector reads the local API that
+serves the world's CRM files."""
 
 from __future__ import annotations
 
@@ -18,21 +21,6 @@ class TableSpec:
 
 
 SYSTEMS: dict[str, list[TableSpec]] = {
-    "hubspot": [
-        TableSpec("contacts", ("id",), "CRM contacts (API v3 objects, properties flattened)"),
-        TableSpec("companies", ("id",), "CRM companies"),
-        TableSpec("deals", ("id",), "CRM deals"),
-        TableSpec("contact_property_history", ("contact_id", "property", "timestamp", "value"),
-                  "History of lifecycle stage and sales disposition per contact"),
-        TableSpec("deal_property_history", ("deal_id", "property", "timestamp", "value"),
-                  "History of deal stage per deal"),
-        TableSpec("engagements", ("id",), "Sales calls, meetings and emails"),
-        TableSpec("associations", ("association_type", "from_id", "to_id"),
-                  "Links between contacts, companies, deals and engagements"),
-        TableSpec("owners", ("id",), "Sales reps"),
-        TableSpec("deal_pipeline_stages", ("pipeline_id", "id"), "Deal pipeline stages"),
-        TableSpec("lifecycle_stages", ("id",), "Contact lifecycle stages, custom ones included"),
-    ],
     "mailchimp": [
         TableSpec("lists", ("id",), "Audiences"),
         TableSpec("members", ("id",), "Audience members (id = MD5 of the lower-cased address)"),

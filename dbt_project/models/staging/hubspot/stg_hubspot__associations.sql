@@ -1,5 +1,9 @@
+{%- set link_tables = ['contact_associations', 'deal_associations', 'call_associations', 'meeting_associations',
+                       'email_associations', 'note_associations', 'task_associations'] -%}
+
 with source as (
-    select * from {{ source('hubspot', 'associations') }}
+    {{ union_existing('hubspot', link_tables,
+                      ['association_type', 'from_object_type', 'from_id', 'to_object_type', 'to_id']) }}
 ),
 
 renamed as (
