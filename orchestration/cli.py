@@ -2,7 +2,6 @@
 
 import argparse
 import contextlib
-import os
 import sys
 import time
 from pathlib import Path
@@ -11,11 +10,12 @@ import dagster as dg
 import duckdb
 
 from demo_world.world import MAX_SCALE, WorldError, generate_world
+from extract.common.credentials import ConnectorConfigError
 from orchestration.reports import KPI_TABLE, kpi_summary_from
-from orchestration.settings import CRM_ENV, DEFAULT_HOME, SUPPORTED_CRMS
+from orchestration.settings import CRM_ENV, DEFAULT_HOME, SUPPORTED_CRMS, temporary_env
 
 PROG = "revenue-warehouse"
-DEMO_5XX_RATE = 0.005  # the local API fails now and then, so the demo shows retries at work
+DEMO_5XX_RATE = 0.001  # the local API fails now and then, so the demo shows retries at work
 
 
 class CliError(Exception):
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CliError, WorldError, OSError) as exc:
+    except (CliError, WorldError, ConnectorConfigError, OSError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -114,7 +114,7 @@ def cmd_demo(args) -> int:
 
     print(f"[2/3] Running the pipeline: extract ({args.crm} through its local API), build, validate, report",
           flush=True)
-    with local_crm_api(workdir / "world", random_5xx_rate=DEMO_5XX_RATE) as apis, _environment(
+    with local_crm_api(workdir / "world", random_5xx_rate=DEMO_5XX_RATE) as apis, temporary_env(
             {**apis.env, CRM_ENV: args.crm}):
         result = run_pipeline(workdir, args.crm, build_definitions, progress_logger)
     if not result.success:
@@ -146,20 +146,6 @@ def run_pipeline(workdir: Path, crm: str, build_definitions, progress_logger):
     with open(log_path, "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
                                       run_config={"loggers": {"progress": {}}})
-
-
-@contextlib.contextmanager
-def _environment(values: dict[str, str]):
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def cmd_serve_apis(args) -> int:

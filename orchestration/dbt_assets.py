@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
-from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.settings import CRM_ENV, DUCKDB_POOL, WarehouseResource
+from orchestration.settings import CRM_ENV, DUCKDB_POOL, WarehouseResource, temporary_env
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 # The dbt installed beside this Python, so runs work without an activated virtualenv.
@@ -63,27 +62,13 @@ class LayeredTranslator(DagsterDbtTranslator):
         return fqn[-2] if len(fqn) > 2 else "dbt"
 
 
-@contextmanager
-def warehouse_env(warehouse: WarehouseResource):
-    """dbt reads the warehouse path and the CRM from the environment (profiles.yml, dbt_project.yml)."""
-    saved = {k: os.environ.get(k) for k in warehouse.dbt_env()}
-    os.environ.update(warehouse.dbt_env())
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 @cache
 def build_dbt_assets(crm: str) -> dg.AssetsDefinition:
     @dbt_assets(manifest=ensure_manifest(crm), dagster_dbt_translator=LayeredTranslator(), pool=DUCKDB_POOL,
                 name=f"dbt_models_{crm}")
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-        with warehouse_env(warehouse):
+        # dbt reads the warehouse path and the CRM from the environment (profiles.yml, dbt_project.yml).
+        with temporary_env(warehouse.dbt_env()):
             yield from dbt.cli(["build"], context=context).stream()
 
     return dbt_models

@@ -15,7 +15,8 @@ ACTIONABLE = (ConnectorConfigError, PageError)
 
 def run_with_cursors(context: dg.AssetExecutionContext, loader: DagsterDltResource, source,
                      pipeline: dlt.Pipeline) -> Iterator:
-    """Run and yield each table's materialization with the incremental cursor it ended at."""
+    """Run and yield each table's materialization with the incremental cursor it ended at (and the
+    warehouse table it wrote, which dagster-dlt names by source rather than by dataset)."""
     try:
         # Parquet load files: DuckDB reads them in bulk, many times faster than inserts.
         results = list(loader.run(context=context, dlt_source=source, dlt_pipeline=pipeline,
@@ -28,10 +29,10 @@ def run_with_cursors(context: dg.AssetExecutionContext, loader: DagsterDltResour
     cursors = incremental_cursors(pipeline, source.name)
     for result in results:  # dagster-dlt yields MaterializeResult(asset_key, metadata)
         table = result.asset_key.path[-1]
+        metadata = {**(result.metadata or {}), "dagster/table_name": f"{pipeline.dataset_name}.{table}"}
         if table in cursors:
-            result = dg.MaterializeResult(asset_key=result.asset_key,
-                                          metadata={**(result.metadata or {}), "cursor": cursors[table]})
-        yield result
+            metadata["cursor"] = cursors[table]
+        yield dg.MaterializeResult(asset_key=result.asset_key, metadata=metadata)
 
 
 def incremental_cursors(pipeline: dlt.Pipeline, source_name: str) -> dict[str, str]:

@@ -12,6 +12,8 @@ working folder:
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -66,3 +68,18 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def dbt_env(self) -> dict[str, str]:
         return {DUCKDB_ENV: str(self.duckdb_path), CRM_ENV: self.crm}
+
+
+@contextmanager
+def temporary_env(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for a block (dbt and the connectors read the environment)."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -56,3 +56,38 @@ def test_demo_runs_end_to_end_and_prints_the_kpi_summary(tmp_path):
     assert (workdir / "warehouse.duckdb").exists()
     assert (workdir / "reports" / "kpi_summary.json").exists()
     assert (workdir / "logs" / "pipeline-run.log").exists()
+
+
+def test_serve_apis_serves_the_world_crm_with_the_token_from_the_environment(small_world, tmp_path):
+    import json
+    import os
+    import socket
+    import urllib.request
+
+    (tmp_path / "world").symlink_to(small_world)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "HUBSPOT_ACCESS_TOKEN": "shared-demo-token"}
+    server = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "serve-apis", "--workdir", str(tmp_path),
+                               "--port", str(port)], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        lines = [server.stdout.readline() for _ in range(4)]
+        assert any(f"HUBSPOT_API_BASE_URL=http://127.0.0.1:{port}" in line for line in lines), lines
+        assert not any("shared-demo-token" in line for line in lines)
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/crm/v3/owners",
+                                         headers={"Authorization": "Bearer shared-demo-token"})
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            assert json.load(reply)["results"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_serve_apis_without_the_token_is_a_one_line_error(small_world, tmp_path, monkeypatch):
+    (tmp_path / "world").symlink_to(small_world)
+    monkeypatch.delenv("HUBSPOT_ACCESS_TOKEN", raising=False)
+    result = run_cli("serve-apis", "--workdir", str(tmp_path), "--port", "0")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "HUBSPOT_ACCESS_TOKEN is not set" in lines[0]

@@ -15,7 +15,7 @@ from extract.salesforce.auth import login_from_env
 from extract.salesforce.settings import OBJECTS, SalesforceSettings
 from extract.salesforce.source import salesforce_source
 from orchestration.dlt_runs import actionable_cause
-from tests.conftest import environment
+from orchestration.settings import temporary_env
 
 CLIENT_ID, CLIENT_SECRET = "3MVG9-test-client", "s3cr3t-client-value-91f2"
 CORE = {"Lead": "lead", "Contact": "contact", "Account": "account", "Opportunity": "opportunity"}
@@ -34,7 +34,7 @@ def api(world):
                                    username="ops@tallyhouse.example", password="hunter2-token")
     with LocalApiServer(api) as server:
         api.base_url = server.base_url
-        with environment({"SALESFORCE_LOGIN_URL": server.base_url, "SALESFORCE_CLIENT_ID": CLIENT_ID,
+        with temporary_env({"SALESFORCE_LOGIN_URL": server.base_url, "SALESFORCE_CLIENT_ID": CLIENT_ID,
                           "SALESFORCE_CLIENT_SECRET": CLIENT_SECRET}):
             yield api
 
@@ -146,10 +146,10 @@ def test_truncated_page_fails_clearly_keeps_the_cursor_and_the_rerun_has_no_gaps
 
 
 def test_username_password_flow(api, pipeline):
-    with environment({"SALESFORCE_USERNAME": "ops@tallyhouse.example", "SALESFORCE_PASSWORD": "hunter2-token"}):
+    with temporary_env({"SALESFORCE_USERNAME": "ops@tallyhouse.example", "SALESFORCE_PASSWORD": "hunter2-token"}):
         session = login_from_env()
     assert session.instance_url == api.base_url
-    with environment({"SALESFORCE_USERNAME": "ops@tallyhouse.example", "SALESFORCE_PASSWORD": "wrong"}):
+    with temporary_env({"SALESFORCE_USERNAME": "ops@tallyhouse.example", "SALESFORCE_PASSWORD": "wrong"}):
         with pytest.raises(ConnectorConfigError, match="SALESFORCE_PASSWORD"):
             login_from_env()
 
@@ -163,7 +163,7 @@ def test_missing_variable_is_named(api, monkeypatch):
 def test_wrong_secret_is_one_line_naming_variables_not_values(api, caplog):
     caplog.set_level(logging.DEBUG)
     wrong = "not-the-secret-55aa"
-    with environment({"SALESFORCE_CLIENT_SECRET": wrong}):
+    with temporary_env({"SALESFORCE_CLIENT_SECRET": wrong}):
         with pytest.raises(ConnectorConfigError) as failure:
             login_from_env()
     message = str(failure.value)

@@ -15,7 +15,7 @@ GX_CHECK = dg.AssetCheckKey(KPI, "gx_kpi_pipeline_monthly")
 
 
 def test_full_run_succeeds_and_builds_the_kpi_table(built_home):
-    home, result = built_home
+    home, result, _ = built_home
     assert result.success
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert {dg.AssetKey(["raw_hubspot", "deals"]), dg.AssetKey(["core", "fct_opportunities"]),
@@ -26,7 +26,7 @@ def test_full_run_succeeds_and_builds_the_kpi_table(built_home):
 
 
 def test_gx_check_and_dbt_tests_ran_and_passed(built_home):
-    _, result = built_home
+    _, result, _ = built_home
     evaluations = {e.asset_check_key: e for e in result.get_asset_check_evaluations()}
     assert evaluations[GX_CHECK].passed
     assert evaluations[GX_CHECK].metadata["expectations_evaluated"].value >= 10
@@ -36,7 +36,7 @@ def test_gx_check_and_dbt_tests_ran_and_passed(built_home):
 
 def test_kpi_table_reconciles_with_the_extracted_deals(built_home):
     """Counts and money in the KPI table equal what was extracted (deleted deals excluded)."""
-    home, _ = built_home
+    home, _, _ = built_home
     world = home / "world"
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         kpi = con.execute("""SELECT sum(opportunities_created), sum(deals_won), sum(deals_lost),
@@ -58,7 +58,7 @@ def test_kpi_table_reconciles_with_the_extracted_deals(built_home):
 
 
 def test_kpi_summary_report_is_written_from_the_validated_table(built_home):
-    home, _ = built_home
+    home, _, _ = built_home
     summary = json.loads((home / "reports" / "kpi_summary.json").read_text())
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         won = con.execute("""SELECT sum(deals_won) FROM kpi.kpi_pipeline_monthly
@@ -90,7 +90,7 @@ def _validate_and_report(home):
      "expect_column_values_to_be_between on bookings_amount"),
 ])
 def test_corrupted_kpi_table_fails_the_check_and_blocks_the_report(built_home, tmp_path, corruption, expected):
-    home, _ = built_home
+    home, _, _ = built_home
     corrupted = tmp_path / "home"
     corrupted.mkdir()
     (corrupted / "warehouse.duckdb").write_bytes((home / "warehouse.duckdb").read_bytes())
@@ -109,7 +109,7 @@ def test_corrupted_kpi_table_fails_the_check_and_blocks_the_report(built_home, t
 
 
 def test_clean_table_passes_and_the_report_follows(built_home, tmp_path):
-    home, _ = built_home
+    home, _, _ = built_home
     copy = tmp_path / "home"
     copy.mkdir()
     (copy / "warehouse.duckdb").write_bytes((home / "warehouse.duckdb").read_bytes())
@@ -130,7 +130,7 @@ def test_extraction_without_a_world_fails_with_a_clear_message(tmp_path):
 
 
 def test_a_salesforce_company_gets_the_same_checked_kpi_table(built_salesforce_home):
-    home, result = built_salesforce_home
+    home, result, _ = built_salesforce_home
     assert result.success
     evaluations = {e.asset_check_key: e for e in result.get_asset_check_evaluations()}
     assert evaluations[GX_CHECK].passed
@@ -146,3 +146,21 @@ def test_a_salesforce_company_gets_the_same_checked_kpi_table(built_salesforce_h
                                       + (SELECT count(*) FROM raw_salesforce.contact)""").fetchall()[0][0]
     assert kpi == raw
     assert people == records  # every lead and contact is a person record, deleted ones flagged
+
+
+def test_raw_table_materializations_carry_row_counts_and_cursors(built_home):
+    _, result, _ = built_home
+    events = {e.asset_key: e.materialization.metadata for e in result.get_asset_materialization_events()}
+    contacts = events[dg.AssetKey(["raw_hubspot", "contacts"])]
+    assert contacts["rows_loaded"].value > 0
+    assert contacts["cursor"].value.startswith("20")
+    assert contacts["dagster/table_name"].value == "raw_hubspot.contacts"
+
+
+@pytest.mark.parametrize("built", ["built_home", "built_salesforce_home"])
+def test_no_secret_reaches_run_events_or_metadata(built, request):
+    _, result, secrets = request.getfixturevalue(built)
+    assert secrets
+    text = "\n".join(str(event) for event in result.all_events)
+    for secret in secrets:
+        assert secret not in text
