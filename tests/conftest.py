@@ -1,5 +1,7 @@
 """Shared fixtures: one small demo world and one pipeline run on it per CRM, reused by the tests."""
 
+import hashlib
+
 import dagster as dg
 import pytest
 
@@ -9,6 +11,15 @@ from orchestration.definitions import build_definitions
 from orchestration.settings import temporary_env
 
 TEST_SCALE = 0.05  # about 5k persons: every code path, seconds instead of minutes
+
+
+def folder_digest(folder) -> str:
+    """One hash of every file's relative path and bytes: equal only for byte-identical folders."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @pytest.fixture(scope="session")

@@ -1,19 +1,10 @@
-import hashlib
 import json
 
 import duckdb
 import pytest
 
 from demo_world.world import WorldError, generate_world, read_manifest
-from tests.conftest import TEST_SCALE
-
-
-def _digest(folder):
-    h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        h.update(str(path.relative_to(folder)).encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()
+from tests.conftest import TEST_SCALE, folder_digest
 
 
 @pytest.fixture(scope="module")
@@ -23,12 +14,12 @@ def db():
 
 def test_same_seed_and_scale_give_byte_identical_files(small_world, tmp_path):
     again = generate_world(tmp_path / "again", seed=7, scale=TEST_SCALE).path
-    assert _digest(again) == _digest(small_world)
+    assert folder_digest(again) == folder_digest(small_world)
 
 
 def test_another_seed_gives_different_files(small_world, tmp_path):
     other = generate_world(tmp_path / "other", seed=8, scale=TEST_SCALE).path
-    assert _digest(other) != _digest(small_world)
+    assert folder_digest(other) != folder_digest(small_world)
     a = (small_world / "hubspot" / "contacts.parquet").read_bytes()
     b = (other / "hubspot" / "contacts.parquet").read_bytes()
     assert a != b

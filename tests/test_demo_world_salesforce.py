@@ -1,6 +1,5 @@
 """The demo world with Salesforce as its CRM: same company, Salesforce's shapes, the same mess."""
 
-import hashlib
 import re
 
 import duckdb
@@ -8,7 +7,7 @@ import pytest
 
 from demo_world.render.salesforce import KEY_PREFIXES, SCHEMA
 from demo_world.world import WorldError, generate_world, read_manifest
-from tests.conftest import TEST_SCALE
+from tests.conftest import TEST_SCALE, folder_digest
 
 OBJECTS = ["User", "Account", "Lead", "Contact", "Opportunity", "OpportunityHistory", "OpportunityContactRole",
            "Campaign", "CampaignMember", "Task", "Event", "LeadHistory", "ContactHistory"]
@@ -25,14 +24,6 @@ def casesafe(id15: str) -> str:
         flags = sum(1 << j for j, ch in enumerate(id15[5 * i:5 * i + 5]) if "A" <= ch <= "Z")
         suffix += "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"[flags]
     return id15 + suffix
-
-
-def _digest(folder):
-    h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        h.update(str(path.relative_to(folder)).encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +47,8 @@ def one(db, sql):
 
 def test_same_seed_gives_identical_salesforce_files(sf_world, tmp_path):
     again = generate_world(tmp_path / "again", seed=7, scale=TEST_SCALE, crm="salesforce").path
-    assert _digest(again / "salesforce") == _digest(sf_world / "salesforce")
-    assert _digest(again / "truth") == _digest(sf_world / "truth")
+    assert folder_digest(again / "salesforce") == folder_digest(sf_world / "salesforce")
+    assert folder_digest(again / "truth") == folder_digest(sf_world / "truth")
 
 
 def test_unknown_crm_is_refused(tmp_path):
@@ -76,7 +67,7 @@ def test_manifest_names_the_crm(sf_world, small_world):
 
 def test_other_systems_do_not_depend_on_the_crm(sf_world, small_world):
     for folder in NON_CRM:
-        assert _digest(sf_world / folder) == _digest(small_world / folder), folder
+        assert folder_digest(sf_world / folder) == folder_digest(small_world / folder), folder
     for name in CRM_FREE_TRUTH:
         path = f"truth/{name}.parquet"
         assert (sf_world / path).read_bytes() == (small_world / path).read_bytes(), name
