@@ -4,6 +4,7 @@ Layout of a world folder:
     manifest.json            seed, scale, CRM, as-of date and row counts
     hubspot/ (or salesforce/) mailchimp/ google_ads/ meta_ads/ linkedin_ads/   one Parquet file per API object
     web/events/received_date=YYYY-MM-DD/events.ndjson          Segment-spec event export
+    file_drop/<entity>/<name>.csv                              canonical files of tools without a connector
     truth/                   ground truth (never read by the pipeline)
 """
 
@@ -19,6 +20,7 @@ from demo_world import params as P
 from demo_world.crm_records import build_crm_records
 from demo_world.render.ads import prepare_ad_tables, render_ads
 from demo_world.render.base import Renderer
+from demo_world.render.file_drop import render_file_drop
 from demo_world.render.hubspot import render_hubspot
 from demo_world.render.mailchimp import prepare_email_tables, render_mailchimp
 from demo_world.render.salesforce import render_salesforce
@@ -81,6 +83,8 @@ def generate_world(out_dir: str | Path, seed: int = 42, scale: float = 1.0,
         render_web(r, sim, sessions)
         step("writing ground truth")
         render_truth(r, sim, crm_truth)
+        step("writing file drop (badge_scanner, podcast_network)")
+        render_file_drop(r, sim)  # last: it appends its records to the truth
         counts = dict(sorted(r.row_counts.items()))
     finally:
         r.close()

@@ -68,9 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"folder for the world, the warehouse file and reports (default ./{DEFAULT_HOME})")
     demo.set_defaults(func=cmd_demo)
 
-    serve = sub.add_parser("serve-apis", help="serve a demo world's CRM as a local vendor API (for dagster dev)")
+    serve = sub.add_parser("serve-apis", help="serve a demo world's CRM, email and ad platforms as local vendor "
+                                              "APIs (for dagster dev)")
     serve.add_argument("--workdir", default=DEFAULT_HOME, help=f"folder holding world/ (default ./{DEFAULT_HOME})")
-    serve.add_argument("--port", type=int, default=8710, help="port on 127.0.0.1 (default 8710)")
+    serve.add_argument("--port", type=int, default=8710,
+                       help="first port on 127.0.0.1; the five APIs take consecutive ports (default 8710)")
     serve.set_defaults(func=cmd_serve_apis)
     return parser
 
@@ -102,7 +104,7 @@ def cmd_generate(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from demo_world.vendor_apis.serve import local_crm_api
+    from demo_world.vendor_apis.serve import local_vendor_apis
     from orchestration.definitions import build_definitions  # loads dbt and dagster: keep --help fast
     from orchestration.progress import progress_logger
 
@@ -112,9 +114,9 @@ def cmd_demo(args) -> int:
     print("[1/3] Generating the demo world", flush=True)
     _generate(workdir / "world", args.seed, args.scale, args.crm, indent="      ")
 
-    print(f"[2/3] Running the pipeline: extract ({args.crm} through its local API), build, validate, report",
-          flush=True)
-    with local_crm_api(workdir / "world", random_5xx_rate=DEMO_5XX_RATE) as apis, temporary_env(
+    print(f"[2/3] Running the pipeline: extract ({args.crm}, Mailchimp and the ad platforms through their local "
+          "APIs, web events and the file drop from the world's folders), build, validate, report", flush=True)
+    with local_vendor_apis(workdir / "world", random_5xx_rate=DEMO_5XX_RATE) as apis, temporary_env(
             {**apis.env, CRM_ENV: args.crm}):
         result = run_pipeline(workdir, args.crm, build_definitions, progress_logger)
     if not result.success:
@@ -149,17 +151,17 @@ def run_pipeline(workdir: Path, crm: str, build_definitions, progress_logger):
 
 
 def cmd_serve_apis(args) -> int:
-    from demo_world.vendor_apis.serve import local_crm_api
+    from demo_world.vendor_apis.serve import local_vendor_apis
 
     world = Path(args.workdir).resolve() / "world"
-    with local_crm_api(world, port=args.port, credentials_from_env=True) as apis:
+    with local_vendor_apis(world, port=args.port, credentials_from_env=True) as apis:
         crm = next(iter(apis.apis))
-        print(f"Serving the demo world's {crm} API at {apis.servers[crm].base_url} (Ctrl-C to stop).")
-        print("In the shell that runs Dagster, set the same credentials and:")
+        print(f"Serving the demo world's {', '.join(apis.apis)} APIs on 127.0.0.1 (Ctrl-C to stop).")
+        print("In the shell that runs Dagster, export the same credentials and:")
         print(f"  export {CRM_ENV}={crm}")
         for name, value in apis.public_env().items():
-            if value != "<generated>":
-                print(f"  export {name}={value}")
+            print(f"  export {name}={value}")
+        sys.stdout.flush()
         try:
             while True:
                 time.sleep(3600)

@@ -9,8 +9,9 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from extract.common.credentials import ConnectorConfigError
 from extract.common.pages import PageError
+from extract.file_drop.source import FileDropError
 
-ACTIONABLE = (ConnectorConfigError, PageError)
+ACTIONABLE = (ConnectorConfigError, PageError, FileDropError)
 
 
 def run_with_cursors(context: dg.AssetExecutionContext, loader: DagsterDltResource, source,

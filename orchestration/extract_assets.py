@@ -1,9 +1,8 @@
 """Extraction assets: one Dagster asset per raw table, one dlt pipeline per source system.
 
-The CRM (HubSpot or Salesforce, per deployment) is read through its API connector; the other
-systems of the demo world (email, ads, web) are still loaded from the world's export files.
 Asset keys are `raw_<system>/<table>`, exactly the warehouse table they produce, which is also
-how the dbt sources map onto them.
+how the dbt sources map onto them. Every source runs through the same wrapper: Parquet load
+files, cursors and the warehouse table in the materialization metadata, one-line errors.
 """
 
 import tempfile
@@ -14,36 +13,21 @@ import dlt
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 
-from demo_world.world import WorldError, read_manifest
-from extract.hubspot.source import hubspot_source
-from extract.salesforce.auth import SalesforceSession
-from extract.salesforce.source import salesforce_source
-from extract.world_files.settings import SYSTEMS
-from extract.world_files.source import world_system_source
-from orchestration.demo_assets import DEMO_WORLD_KEY
 from orchestration.dlt_runs import run_with_cursors
 from orchestration.settings import DUCKDB_POOL, WarehouseResource
+from orchestration.sources import SourceSpec, sources_for
 
-# The sources and pipelines given to the decorators only describe the assets (no request is
-# made and no credential read); each run builds its own against the deployment.
+# The pipelines given to the decorators only describe the assets; each run builds its own.
 _SPEC_DIR = Path(tempfile.gettempdir()) / "revenue_warehouse_dlt_specs"
-_SPEC_SOURCES = {
-    "hubspot": lambda: hubspot_source(access_token="describes-assets-only"),
-    "salesforce": lambda: salesforce_source(session=SalesforceSession("describes-assets-only", "http://unused")),
-}
-_RUN_SOURCES = {"hubspot": hubspot_source, "salesforce": salesforce_source}
 
 
 class RawTableTranslator(DagsterDltTranslator):
-    def __init__(self, from_demo_world: bool):
-        self.from_demo_world = from_demo_world
-
     def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
         system = data.resource.source_name
         return super().get_asset_spec(data).replace_attributes(
             key=dg.AssetKey([f"raw_{system}", data.resource.name]),
             group_name=f"raw_{system}",
-            deps=[DEMO_WORLD_KEY] if self.from_demo_world else [],
+            deps=[],
             description=f"{system} {data.resource.name}, loaded as delivered into raw_{system}.",
         )
 
@@ -53,37 +37,19 @@ def raw_pipeline(system: str, duckdb_path: Path, pipelines_dir: Path) -> dlt.Pip
                         dataset_name=f"raw_{system}", pipelines_dir=str(pipelines_dir))
 
 
-def _world_file_assets(system: str) -> dg.AssetsDefinition:
-    @dlt_assets(dlt_source=world_system_source(system, "."),
-                dlt_pipeline=raw_pipeline(system, _SPEC_DIR / "spec.duckdb", _SPEC_DIR),
-                name=f"extract_{system}", dagster_dlt_translator=RawTableTranslator(from_demo_world=True),
-                pool=DUCKDB_POOL)
+def _extract_assets(spec: SourceSpec) -> dg.AssetsDefinition:
+    @dlt_assets(dlt_source=spec.describe(), dlt_pipeline=raw_pipeline(spec.name, _SPEC_DIR / "spec.duckdb", _SPEC_DIR),
+                name=f"extract_{spec.name}", dagster_dlt_translator=RawTableTranslator(), pool=DUCKDB_POOL)
     def _assets(context: dg.AssetExecutionContext, dlt_loader: DagsterDltResource, warehouse: WarehouseResource):
         try:
-            read_manifest(warehouse.world_dir)
-        except WorldError as exc:
-            raise dg.Failure(f"{exc} (materialize demo_world or run `revenue-warehouse generate`)") from exc
-        dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
-        yield from dlt_loader.run(context=context, dlt_source=world_system_source(system, warehouse.world_dir),
-                                  dlt_pipeline=raw_pipeline(system, warehouse.duckdb_path, warehouse.dlt_dir))
-
-    return _assets
-
-
-def _crm_assets(crm: str) -> dg.AssetsDefinition:
-    @dlt_assets(dlt_source=_SPEC_SOURCES[crm](), dlt_pipeline=raw_pipeline(crm, _SPEC_DIR / "spec.duckdb", _SPEC_DIR),
-                name=f"extract_{crm}", dagster_dlt_translator=RawTableTranslator(from_demo_world=False),
-                pool=DUCKDB_POOL)
-    def _assets(context: dg.AssetExecutionContext, dlt_loader: DagsterDltResource, warehouse: WarehouseResource):
-        try:
-            source = _RUN_SOURCES[crm]()  # reads the credentials: a missing one is a one-line error
+            source = spec.build(warehouse)  # reads credentials: a missing one is a one-line error
         except Exception as exc:
             raise dg.Failure(description=str(exc)) from None
         yield from run_with_cursors(context, dlt_loader, source,
-                                    raw_pipeline(crm, warehouse.duckdb_path, warehouse.dlt_dir))
+                                    raw_pipeline(spec.name, warehouse.duckdb_path, warehouse.dlt_dir))
 
     return _assets
 
 
 def build_extract_assets(crm: str) -> list[dg.AssetsDefinition]:
-    return [_crm_assets(crm)] + [_world_file_assets(system) for system in SYSTEMS]
+    return [_extract_assets(spec) for spec in sources_for(crm)]

@@ -5,7 +5,7 @@ import hashlib
 import dagster as dg
 import pytest
 
-from demo_world.vendor_apis.serve import local_crm_api
+from demo_world.vendor_apis.serve import local_vendor_apis
 from demo_world.world import generate_world
 from orchestration.definitions import build_definitions
 from orchestration.settings import temporary_env
@@ -32,7 +32,7 @@ def small_world(tmp_path_factory):
 def run_refresh(home, crm: str):
     """A full in-process run of the refresh job, the CRM read through its local API.
     Returns the result and the secret values the connector was given."""
-    with local_crm_api(home / "world") as apis, temporary_env(apis.env):
+    with local_vendor_apis(home / "world") as apis, temporary_env(apis.env):
         defs = build_definitions(str(home), crm)
         result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
             instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)

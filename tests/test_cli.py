@@ -68,12 +68,21 @@ def test_serve_apis_serves_the_world_crm_with_the_token_from_the_environment(sma
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "HUBSPOT_ACCESS_TOKEN": "shared-demo-token"}
+    from demo_world.vendor_apis.serve import CREDENTIAL_VARIABLES
+
+    shared = {name: "shared-demo-token" for system in ("hubspot", "mailchimp", "google_ads", "meta_ads",
+                                                         "linkedin_ads") for name in CREDENTIAL_VARIABLES[system]}
+    env = {**os.environ, **shared}
     server = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "serve-apis", "--workdir", str(tmp_path),
                                "--port", str(port)], stdout=subprocess.PIPE, text=True, env=env)
     try:
-        lines = [server.stdout.readline() for _ in range(4)]
+        lines = []
+        while not any("LINKEDIN_AD_ACCOUNT_ID" in line for line in lines):  # the last variable printed
+            line = server.stdout.readline()
+            assert line, "serve-apis stopped before printing its variables"
+            lines.append(line)
         assert any(f"HUBSPOT_API_BASE_URL=http://127.0.0.1:{port}" in line for line in lines), lines
+        assert any("GOOGLE_ADS_CUSTOMER_ID=" in line for line in lines), lines
         assert not any("shared-demo-token" in line for line in lines)
         request = urllib.request.Request(f"http://127.0.0.1:{port}/crm/v3/owners",
                                          headers={"Authorization": "Bearer shared-demo-token"})

@@ -5,9 +5,9 @@ import dagster as dg
 from extract.hubspot.source import hubspot_source
 from extract.salesforce.auth import SalesforceSession
 from extract.salesforce.source import salesforce_source
-from extract.world_files.settings import SYSTEMS
 from orchestration.definitions import build_definitions, defs
 from orchestration.settings import DUCKDB_POOL
+from orchestration.sources import MARKETING_SOURCES
 
 
 def graph():
@@ -17,14 +17,15 @@ def graph():
 def test_definitions_load_with_the_expected_groups():
     groups = {graph().get(k).group_name for k in graph().get_all_asset_keys()}
     layers = {"demo", "reference", "staging", "intermediate", "core", "kpi", "reports", "raw_hubspot"}
-    assert groups == layers | {f"raw_{s}" for s in SYSTEMS}
+    assert groups == layers | {f"raw_{spec.name}" for spec in MARKETING_SOURCES}
 
 
 def test_every_extracted_table_is_one_asset_named_like_its_warehouse_table():
     keys = {k.to_user_string() for k in graph().get_all_asset_keys()}
-    for system, tables in SYSTEMS.items():
-        for table in tables:
-            assert f"raw_{system}/{table.name}" in keys
+    for spec in MARKETING_SOURCES:
+        for table, resource in spec.describe().resources.items():
+            if resource.selected:
+                assert f"raw_{spec.name}/{table}" in keys
     for table in hubspot_source(access_token="unused").resources:
         assert f"raw_hubspot/{table}" in keys
 
@@ -42,7 +43,7 @@ def test_a_salesforce_deployment_has_salesforce_raw_tables_and_models():
 
 def test_lineage_runs_from_the_world_through_raw_and_staging_to_the_kpi_table():
     g = graph()
-    assert g.get(dg.AssetKey(["raw_web", "events"])).parent_keys == {dg.AssetKey("demo_world")}
+    assert g.get(dg.AssetKey(["raw_web", "events"])).parent_keys == set()  # a real source: no upstream
     assert dg.AssetKey(["raw_hubspot", "deals"]) in g.get(dg.AssetKey(["staging", "stg_hubspot__deals"])).parent_keys
     assert dg.AssetKey(["core", "fct_opportunities"]) in g.get(dg.AssetKey(["kpi", "kpi_pipeline_monthly"])).parent_keys
     assert g.get(dg.AssetKey("kpi_summary")).parent_keys == {dg.AssetKey(["kpi", "kpi_pipeline_monthly"])}

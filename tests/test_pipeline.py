@@ -118,7 +118,7 @@ def test_clean_table_passes_and_the_report_follows(built_home, tmp_path):
     assert (copy / "reports" / "kpi_summary.json").exists()
 
 
-def test_extraction_without_a_world_fails_with_a_clear_message(tmp_path):
+def test_extraction_from_a_missing_folder_fails_with_a_clear_message(tmp_path):
     defs = build_definitions(str(tmp_path))
     job = dg.define_asset_job("extract_web", selection=dg.AssetSelection.groups("raw_web"))
     defs = dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
@@ -126,7 +126,8 @@ def test_extraction_without_a_world_fails_with_a_clear_message(tmp_path):
         instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
-    assert "not a demo world" in failure.event_specific_data.error.message
+    message = failure.event_specific_data.error.message
+    assert "web events folder" in message and "does not exist (set WEB_EVENTS_URL)" in message
 
 
 def test_a_salesforce_company_gets_the_same_checked_kpi_table(built_salesforce_home):

@@ -26,11 +26,12 @@ Never read by the pipeline; tests and benchmarks compare the warehouse against i
 | person_records.parquet | one row per source record that stands for exactly one person: {crm_person_records}, Mailchimp members, web anonymousId / userId, web form fills (the `Form Submitted` track event's messageId), Google Ads gclids |
 | shared_identifiers.parquet | records that stand for several persons (a booth tablet's anonymousId, a throwaway or shared inbox): identity resolution must not merge people over them |
 | account_records.parquet | one row per CRM company record{crm_account_records} (merged-away and duplicates included) |
-| touch_channels.parquet | one row per marketing touch record with its true channel: web page and form events (messageId), Google Ads clicks (gclid), Mailchimp clicks (id `campaign_id|email_id|timestamp`) |
+| touch_channels.parquet | one row per marketing touch record with its true channel: web page and form events (messageId), Google Ads clicks (gclid), Mailchimp clicks (id `campaign_id|email_id|timestamp`), then the file drop's badge scans (source_system `file_drop`, the scan's touch_id; the rows the drop quarantines included) |
 | stage_dates.parquet | one row per lifecycle stage entry of a person (re-entries after a regression are extra rows; skipped stages have none) |
 | lead_dispositions.parquet | one row per MQL handed to sales: first sales touch and verdict |
 | opportunities.parquet | one row per CRM deal{crm_deals}: account, type, outcome, amount in its currency |
-| campaigns.parquet | one row per campaign with its channel and the ids each platform gives it |
+| campaigns.parquet | one row per campaign with its channel and the ids each platform gives it, then the file drop's podcast sponsorships (campaign_no from 2001, platform_campaign_id = their campaign_id) |
+| file_drop_rows.parquet | one row per data row of the `file_drop/` files: source_file (relative to `file_drop/`, as the file-drop source names it), source_row (1-based), entity, record id (touch_id; `campaign_id|date` for spend), true person of a badge scan, and the quarantine rule the row is made to break (empty for a good row) |
 """
 # What the README says about each CRM's records; HubSpot's wording is the original one.
 _CRM_README = {
@@ -166,3 +167,35 @@ def render_truth(r: Renderer, sim: Simulation, crm_truth: CrmTruth) -> None:
                utm_campaign, ts(CASE WHEN send_time > 0 THEN send_time END), NULL
         FROM email_campaigns ORDER BY 1""")
     (r.out_dir / "truth" / "README.md").write_text(TRUTH_README.format(**_CRM_README[system]))
+
+
+def append_file_drop_truth(r: Renderer) -> None:
+    """The file drop's records, written after the other truth: badge scans are appended to
+    touch_channels and the podcast sponsorships to campaigns (after the rows already there, which
+    stay as they are), and file_drop_rows lists every row of the drop's files with the quarantine
+    rule it is expected to break. Reads the fd_* tables render_file_drop leaves."""
+    _append_rows(r, "truth/touch_channels.parquet", """
+        SELECT 'file_drop', touch_id, 'events', 'badge_scan' FROM fd_scans""", order_by="touch_id")
+    _append_rows(r, "truth/campaigns.parquet", """
+        SELECT 2000 + row_number() OVER (ORDER BY campaign_id), name, 'sponsorship', 'podcast_network', campaign_id,
+               NULL, NULL, NULL, first_monday::TIMESTAMP, last_monday::TIMESTAMP + INTERVAL 7 DAY
+        FROM fd_podcasts""", order_by="campaign_id")
+    r.write_parquet("truth/file_drop_rows.parquet", """
+        SELECT s.source_file, s.source_row, 'touches' AS entity, s.touch_id AS source_record_id, p.true_person_id,
+               s.expected_rule
+        FROM fd_scans s JOIN t_persons p USING (person_no)
+        UNION ALL
+        SELECT source_file, source_row, 'ad_spend', campaign_id || '|' || week, NULL, expected_rule FROM fd_spend
+        ORDER BY 1, 2""")
+
+
+def _append_rows(r: Renderer, rel_path: str, sql: str, order_by: str) -> None:
+    """Rewrite a truth file as its rows in their order, then the new rows (columns by position)."""
+    path = r.out_dir / rel_path
+    r.write_parquet(rel_path, f"""
+        SELECT * EXCLUDE (part, k) FROM (
+            SELECT * EXCLUDE (file_row_number), 0 AS part, file_row_number AS k
+            FROM read_parquet('{path}', file_row_number = true)
+            UNION ALL
+            SELECT *, 1, row_number() OVER (ORDER BY {order_by}) FROM ({sql})
+        ) ORDER BY part, k""")
