@@ -177,3 +177,17 @@ def test_money_keeps_each_platform_currency(platform):
     elif platform.name == "google_ads":
         currencies = platform.query("SELECT DISTINCT customer__currency_code FROM raw_google_ads.campaign_daily")
         assert currencies == [("USD",)]
+
+
+DAILY_REQUEST = {"google_ads": "campaign WHERE segments.date BETWEEN", "meta_ads": "/insights",
+                 "linkedin_ads": "adAnalytics"}
+
+
+def test_truncated_report_fails_clearly_and_the_rerun_completes(platform):
+    platform.api.faults.truncate(DAILY_REQUEST[platform.name], request_number=1)
+    with pytest.raises(Exception) as failure:
+        platform.extract()
+    message = str(actionable_cause(failure.value))
+    assert message.startswith(platform.name) and "not valid JSON" in message
+    platform.extract()
+    assert platform.loaded_total() == platform.served_total()

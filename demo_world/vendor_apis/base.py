@@ -76,7 +76,8 @@ class FaultPlan:
             self._faults.append(_Fault(status, count, path_contains, retry_after, body))
 
     def truncate(self, path_contains: str, request_number: int = 1) -> None:
-        """Cut in half the body of the n-th next request whose path or query contains the fragment."""
+        """Cut in half the reply to the n-th next request whose path, query or body (a POSTed query
+        such as Google's GAQL) contains the fragment."""
         with self._lock:
             self._truncations.append([path_contains, request_number])
 
@@ -102,7 +103,7 @@ class FaultPlan:
     def after(self, request: Request, payload: bytes) -> bytes:
         with self._lock:
             for truncation in list(self._truncations):
-                if truncation[0] in request.target:
+                if truncation[0] in request.target or truncation[0].encode() in request.body:
                     truncation[1] -= 1
                     if truncation[1] == 0:
                         self._truncations.remove(truncation)

@@ -18,7 +18,7 @@ import dlt
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import JSONLinkPaginator
-from requests import HTTPError
+from requests import HTTPError, JSONDecodeError
 
 from extract.ads.windows import remember_last_day, report_window
 from extract.common.credentials import env_or_default, require_env
@@ -62,6 +62,9 @@ def meta_ads_source(lookback_days: int = 7, initial_day: date = date(2020, 1, 1)
                 run_id = _start_report(client, account, start, end)
             except HTTPError as exc:
                 raise http_error(exc, SOURCE, f"insights report {start}..{end}", 1, CREDENTIALS, (400, 401)) from None
+            except JSONDecodeError as exc:
+                raise PageError(f"{SOURCE} insights report {start}..{end}: the job reply is not valid JSON "
+                                f"({exc.msg}); the cursor was kept, rerun to resume") from None
             newest = None
             for page in pages(f"/{run_id}/insights", f"insights {start}..{end}", {"limit": 500}):
                 newest = max([newest or "", *(row["date_start"] for row in page)])
