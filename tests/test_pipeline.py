@@ -142,11 +142,12 @@ def test_a_salesforce_company_gets_the_same_checked_kpi_table(built_salesforce_h
         kpi = con.execute("SELECT sum(opportunities_created), sum(deals_won) FROM kpi.kpi_pipeline_monthly").fetchall()
         raw = con.execute("""SELECT count(*), count(*) FILTER (WHERE is_won)
                              FROM raw_salesforce.opportunity WHERE NOT is_deleted""").fetchall()
-        people = con.execute("SELECT count(*) FROM core.dim_person").fetchall()[0][0]
+        people = con.execute("""SELECT count(*) FROM core.bridge_person_source_record
+                                WHERE record_type IN ('lead', 'contact') AND NOT is_merged_away""").fetchall()[0][0]
         records = con.execute("""SELECT (SELECT count(*) FROM raw_salesforce.lead)
                                       + (SELECT count(*) FROM raw_salesforce.contact)""").fetchall()[0][0]
     assert kpi == raw
-    assert people == records  # every lead and contact is a person record, deleted ones flagged
+    assert people == records  # every lead and contact maps to a person, deleted ones flagged
 
 
 def test_raw_table_materializations_carry_row_counts_and_cursors(built_home):

@@ -4,7 +4,7 @@ arrival, as an event-export bucket holds them.
 Every visit is a session of page views; the landing page carries the visit's UTM tags and click
 id in its URL and in `context.campaign`. A form fill adds a `Form Submitted` track call and an
 `identify` call with the address typed. Customers browse signed in, so their events carry a
-`userId`. A few events arrive days late and so sit in a later day's file.
+`userId`; signing in on a device sends an `identify` call with the account's address. A few events arrive days late and so sit in a later day's file.
 """
 
 from __future__ import annotations
@@ -74,11 +74,21 @@ def render_web(r: Renderer, sim: Simulation, sessions: pd.DataFrame) -> None:
     end_of_session = pages.groupby("session_no")["event_t"].max()
     forms = sessions[sessions["is_form"]][["session_no"]].copy()
     forms["event_t"] = end_of_session.reindex(forms["session_no"]).to_numpy() + 30
+    # Signing in identifies the device: the first signed-in session of each device sends an
+    # identify call with the user id and the address the customer's account was opened with.
+    signed_in = sessions[sessions["signed_in"]]
+    logins = signed_in.drop_duplicates("device_no")[["session_no", "t", "person_no"]]
+    people = sim.population.persons
+    login_email = people["work_email"].fillna(people["personal_email"]).to_numpy()
+    logins = pd.DataFrame({"session_no": logins["session_no"].to_numpy(), "event_t": logins["t"].to_numpy() + 1,
+                           "login_email": login_email[logins["person_no"].to_numpy()]})
     events = pd.concat([
         pages.assign(type="page")[["session_no", "event_t", "type", "page_k", "site_page"]],
         forms.assign(type="track", page_k=-1, site_page=-1),
         forms.assign(type="identify", page_k=-1, site_page=-1, event_t=forms["event_t"] + 1),
+        logins.assign(type="identify", page_k=-1, site_page=-1),
     ], ignore_index=True)
+    events["login_email"] = events["login_email"].astype(object).where(events["login_email"].notna(), None)
     n = len(events)
     late = rng.random(n) < LATE_SHARE
     delay = np.where(late, rng.integers(1 * P.DAY, 10 * P.DAY, n), rng.integers(0, 3, n))
@@ -204,7 +214,7 @@ SELECT
       WHEN 'track' THEN json_object('form_id', hexid('form', form_type, 8), 'form_type', form_type,
                                     'email', form_email)
     END AS properties,
-    CASE WHEN type = 'identify' THEN json_object('email', form_email) END AS traits,
+    CASE WHEN type = 'identify' THEN json_object('email', coalesce(login_email, form_email)) END AS traits,
     json_object(
         'library', json_object('name', 'analytics.js', 'version', 'next-1.70.0'),
         'page', json_object('path', coalesce(path, landing_path), 'referrer', CASE WHEN page_k = 0 THEN referrer END),

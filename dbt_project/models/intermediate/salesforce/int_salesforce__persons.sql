@@ -14,11 +14,11 @@ stages as (
 
 records as (
     select source_system, source_record_id, 'lead' as record_type, converted_account_id as account_source_record_id,
-           email, lifecycle_stage, owner_id, is_deleted, created_at
+           email, first_name, last_name, job_title, lifecycle_stage, owner_id, is_deleted, created_at
     from leads
     union all
     select source_system, source_record_id, 'contact' as record_type, account_id as account_source_record_id,
-           email, lifecycle_stage, owner_id, is_deleted, created_at
+           email, first_name, last_name, job_title, lifecycle_stage, owner_id, is_deleted, created_at
     from contacts
 ),
 
@@ -29,6 +29,9 @@ final as (
         records.record_type,
         records.account_source_record_id,
         records.email,
+        records.first_name,
+        records.last_name,
+        records.job_title,
         stages.stage as lifecycle_stage,
         records.owner_id,
         records.is_deleted,

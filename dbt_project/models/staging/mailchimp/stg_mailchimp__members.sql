@@ -25,7 +25,7 @@ renamed as (
         status = 'archived' as is_deleted,
 
         -- timestamps (UTC)
-        {{ utc_timestamp('timestamp_signup') }} as signed_up_at,
+        {{ utc_timestamp("nullif(cast(timestamp_signup as " ~ dbt.type_string() ~ "), '')") }} as signed_up_at,
         {{ utc_timestamp('timestamp_opt') }} as opted_in_at,
         {{ utc_timestamp('last_changed') }} as last_changed_at,
         _dlt_load_id as load_id
