@@ -57,6 +57,8 @@ class LayeredTranslator(DagsterDbtTranslator):
         fqn = dbt_resource_props.get("fqn", [])
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
+        if dbt_resource_props["resource_type"] == "snapshot":
+            return "snapshots"
         if len(fqn) > 2 and fqn[1] in ("staging", "intermediate"):
             return fqn[1]
         return fqn[-2] if len(fqn) > 2 else "dbt"

@@ -61,3 +61,12 @@ inner join labels_{{ passes + 1 }} on labels_{{ passes + 1 }}.node_id = labels_{
 {% test labels_converged(model) %}
 select node_id, label, label_next from {{ model }} where label <> label_next
 {% endtest %}
+
+{#- Fails with the rows whose separated list holds more than max_items items (the models that
+    split such lists read that many positions). -#}
+{% test list_length_at_most(model, column_name, separator, max_items) %}
+select {{ column_name }} from {{ model }}
+where {{ column_name }} is not null
+  and {{ dbt.length(column_name) }} - {{ dbt.length(dbt.replace(column_name, "'" ~ separator ~ "'", "''")) }}
+      >= {{ max_items }}
+{% endtest %}

@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "bridge_person_source_record"}}}) }}
 -- Every person record the staging layer holds appears in the bridge exactly once: fails with
 -- the record types whose counts differ (staged distinct ids vs bridged rows).
 with staged as (
@@ -15,6 +16,10 @@ with staged as (
     union all
     select record_type, count(distinct source_record_id) from {{ ref('int_crm__persons') }}
     group by record_type
+    union all
+    select 'person', count(*) from {{ ref('stg_file_drop__persons') }}
+    union all
+    select 'touch', count(*) from {{ ref('stg_file_drop__touches') }}
 ),
 
 bridged as (

@@ -16,6 +16,10 @@ members as (
     where unique_email_id is not null
 ),
 
+file_drop_touches as (
+    select * from {{ ref('stg_file_drop__touches') }}
+),
+
 crm_links as (
     select * from {{ ref('int_crm__person_links') }}
 ),
@@ -45,6 +49,15 @@ edges as (
     select distinct {{ identity_node('source_system', 'record_type', 'source_record_id') }},
            {{ identity_node('source_system', 'linked_record_type', 'linked_source_record_id') }}, link_type
     from crm_links
+    union all
+    -- a file-drop touch names its person by the tool's person_id and/or the web anonymous id
+    select {{ identity_node('source_system', "'touch'", 'source_record_id') }},
+           {{ identity_node('source_system', "'person'", 'person_id') }}, 'touch_of_person'
+    from file_drop_touches where person_id is not null
+    union all
+    select {{ identity_node('source_system', "'touch'", 'source_record_id') }},
+           {{ identity_node("'web'", "'anonymous_id'", 'anonymous_id') }}, 'touch_on_device'
+    from file_drop_touches where anonymous_id is not null
 ),
 
 oversized as (

@@ -27,6 +27,14 @@ typed as (
     -- ...and to the form fill itself.
     select {{ identity_node("'web'", "'form_fill'", 'event_id') }}, email
     from web_events where event_type = 'track' and event_name = 'Form Submitted'
+    union
+    select {{ identity_node('source_system', "'person'", 'source_record_id') }}, email
+    from {{ ref('stg_file_drop__persons') }}
+    where email is not null
+    union
+    select {{ identity_node('source_system', "'touch'", 'source_record_id') }}, email
+    from {{ ref('stg_file_drop__touches') }}
+    where email is not null
 ),
 
 parts as (

@@ -1,5 +1,6 @@
 -- Every source record that stands for a person: the nodes identity resolution groups into
--- persons, and the grain of bridge_person_source_record. A node id is
+-- persons, and the grain of bridge_person_source_record. File-drop persons and touches carry
+-- the tool's own source_system (e.g. badge_scanner). A node id is
 -- `<source_system>|<record_type>|<source_record_id>`.
 with crm_persons as (
     select source_system, record_type, source_record_id, is_deleted, created_at
@@ -54,6 +55,17 @@ ad_clicks as (
     from {{ ref('stg_google_ads__clicks') }}
 ),
 
+file_drop_persons as (
+    select source_system, 'person' as record_type, source_record_id, created_at
+    from {{ ref('stg_file_drop__persons') }}
+),
+
+file_drop_touches as (
+    -- a touch from a tool without a connector (a badge scan) is a record of the person it names
+    select source_system, 'touch' as record_type, source_record_id, occurred_at as created_at
+    from {{ ref('stg_file_drop__touches') }}
+),
+
 records as (
     select source_system, record_type, source_record_id, is_deleted, false as is_merged_away, created_at
     from crm_persons
@@ -70,6 +82,10 @@ records as (
     select source_system, record_type, source_record_id, false, false, created_at from form_fills
     union all
     select source_system, record_type, source_record_id, false, false, created_at from ad_clicks
+    union all
+    select source_system, record_type, source_record_id, false, false, created_at from file_drop_persons
+    union all
+    select source_system, record_type, source_record_id, false, false, created_at from file_drop_touches
 ),
 
 final as (

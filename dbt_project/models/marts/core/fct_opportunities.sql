@@ -2,15 +2,33 @@ with opportunities as (
     select * from {{ ref('int_crm__opportunities') }}
 ),
 
-fx as (
-    -- Each rate applies from its valid_from until the next rate of the same currency.
+stage_history as (
+    select * from {{ ref('int_crm__opportunity_stage_history') }}
+),
+
+accounts as (
+    select source_system, source_record_id, account_id from {{ ref('bridge_account_source_record') }}
+),
+
+-- When the deal first entered each pipeline stage (null when it skipped or has not reached it),
+-- and the pipeline stage it is in now.
+stage_dates as (
     select
-        currency,
-        valid_from,
-        coalesce(lead(valid_from) over (partition by currency order by valid_from),
-                 cast('9999-12-31' as date)) as valid_to,
-        units_per_usd
-    from {{ ref('fx_rates') }}
+        source_system,
+        opportunity_source_record_id,
+        min(case when pipeline_stage = 'discovery' then entered_at end) as discovery_entered_at,
+        min(case when pipeline_stage = 'qualification' then entered_at end) as qualification_entered_at,
+        min(case when pipeline_stage = 'solution' then entered_at end) as solution_entered_at,
+        min(case when pipeline_stage = 'proposal' then entered_at end) as proposal_entered_at,
+        min(case when pipeline_stage = 'negotiation' then entered_at end) as negotiation_entered_at,
+        max(case when is_current then pipeline_stage end) as pipeline_stage,
+        count(*) as stages_entered
+    from stage_history
+    group by source_system, opportunity_source_record_id
+),
+
+fx as (
+    select * from {{ ref('int_fx__rates') }}
 ),
 
 reporting_fx as (
@@ -21,12 +39,11 @@ reporting_fx as (
 final as (
     select
         {{ surrogate_key(['opportunities.source_system', 'opportunities.source_record_id']) }} as opportunity_id,
-        case when opportunities.account_source_record_id is not null
-             then {{ surrogate_key(['opportunities.source_system', 'opportunities.account_source_record_id']) }}
-        end as account_id,
+        accounts.account_id,
         opportunities.opportunity_type,
         opportunities.opportunity_name,
         opportunities.deal_stage,
+        stage_dates.pipeline_stage,
         opportunities.created_at,
         opportunities.closed_at,
         opportunities.is_closed,
@@ -41,8 +58,21 @@ final as (
         opportunities.owner_id,
         opportunities.is_deleted,
         opportunities.source_system,
-        opportunities.source_record_id
+        opportunities.source_record_id,
+        stage_dates.discovery_entered_at,
+        stage_dates.qualification_entered_at,
+        stage_dates.solution_entered_at,
+        stage_dates.proposal_entered_at,
+        stage_dates.negotiation_entered_at,
+        cast(coalesce(stage_dates.stages_entered, 0) as integer) as stages_entered,
+        -- Sales cycle in calendar days (UTC) from creation to close; null while open.
+        case when opportunities.closed_at is not null
+             then cast({{ dbt.datediff('cast(opportunities.created_at as date)', 'cast(opportunities.closed_at as date)', 'day') }} as integer)
+        end as cycle_days
     from opportunities
+    left join accounts
+        on accounts.source_system = opportunities.source_system
+        and accounts.source_record_id = opportunities.account_source_record_id
     left join fx as deal_fx
         on deal_fx.currency = opportunities.currency
         and cast(opportunities.created_at as date) >= deal_fx.valid_from
@@ -50,6 +80,9 @@ final as (
     left join reporting_fx
         on cast(opportunities.created_at as date) >= reporting_fx.valid_from
         and cast(opportunities.created_at as date) < reporting_fx.valid_to
+    left join stage_dates
+        on stage_dates.source_system = opportunities.source_system
+        and stage_dates.opportunity_source_record_id = opportunities.source_record_id
 )
 
 select * from final

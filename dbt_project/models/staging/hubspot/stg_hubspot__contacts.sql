@@ -24,6 +24,8 @@ renamed as (
         properties__hs_analytics_source as analytics_source,
         properties__hs_analytics_source_data_1 as analytics_source_campaign,
         properties__lead_source as lead_source,
+        properties__mql_disposition as mql_disposition,
+        properties__mql_rejection_reason as mql_rejection_reason,
 
         -- booleans
         coalesce(archived, false) as is_deleted,
@@ -32,6 +34,7 @@ renamed as (
         {{ utc_timestamp('created_at') }} as created_at,
         {{ utc_timestamp('updated_at') }} as updated_at,
         {{ utc_timestamp('archived_at') }} as deleted_at,
+        {{ utc_timestamp('properties__mql_disposition_date') }} as mql_disposition_at,
         _dlt_load_id as load_id
     from source
 )

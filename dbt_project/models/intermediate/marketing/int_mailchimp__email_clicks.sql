@@ -1,0 +1,54 @@
+-- One row per click in a Mailchimp email, with its channel (channel_mapping seed) and campaign:
+-- the utm_campaign of the link clicked, else the one Mailchimp's link tracking gives the campaign.
+with clicks as (
+    select * from {{ ref('stg_mailchimp__email_activity') }}
+    where action = 'click'
+),
+
+campaigns as (
+    select campaign_id, utm_campaign from {{ ref('stg_mailchimp__campaigns') }}
+),
+
+tagged as (
+    select
+        clicks.*,
+        coalesce(clicks.utm_campaign, campaigns.utm_campaign) as resolved_utm_campaign,
+        'email_click' as touch_type,
+        cast(null as {{ dbt.type_string() }}) as referrer_host,
+        'mc_cid' as click_id_type
+    from clicks
+    left join campaigns on campaigns.campaign_id = clicks.campaign_id
+),
+
+keyed as (
+    select *, {{ channel_tag_key() }} as tag_key
+    from tagged
+),
+
+channels as (
+    {{ assign_channel('keyed') }}
+),
+
+final as (
+    select
+        keyed.email_activity_id,
+        keyed.source_system,
+        keyed.source_record_id,
+        keyed.campaign_id as mailchimp_campaign_id,
+        keyed.list_id,
+        keyed.member_id,
+        keyed.mailchimp_unique_email_id,
+        keyed.url,
+        keyed.utm_source,
+        keyed.utm_medium,
+        keyed.utm_campaign,
+        keyed.resolved_utm_campaign,
+        channels.channel,
+        channels.channel_rule_priority,
+        {{ campaign_key('keyed.resolved_utm_campaign', "'mailchimp'", 'keyed.campaign_id') }} as campaign_id,
+        keyed.occurred_at
+    from keyed
+    inner join channels on channels.tag_key = keyed.tag_key
+)
+
+select * from final
