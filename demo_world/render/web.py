@@ -4,7 +4,8 @@ arrival, as an event-export bucket holds them.
 Every visit is a session of page views; the landing page carries the visit's UTM tags and click
 id in its URL and in `context.campaign`. A form fill adds a `Form Submitted` track call and an
 `identify` call with the address typed. Customers browse signed in, so their events carry a
-`userId`; signing in on a device sends an `identify` call with the account's address. A few events arrive days late and so sit in a later day's file.
+`userId`; signing in on a device sends an `identify` call with the account's address. A few
+events arrive days late and so sit in a later day's file.
 """
 
 from __future__ import annotations
