@@ -48,15 +48,21 @@ def pairwise_score(con: duckdb.DuckDBPyConnection, labelled: str) -> PairwiseSco
     return PairwiseScore(int(records), int(predicted or 0), int(true or 0), int(correct or 0))
 
 
-def person_score(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> PairwiseScore:
-    """The warehouse's persons (bridge of every source record to a person) against the truth."""
-    return pairwise_score(con, f"""
+def _labelled_persons(truth_dir: Path, scope: str = "TRUE") -> str:
+    """The truth's person records (those matching `scope`) with their true and resolved person."""
+    return f"""
         SELECT t.source_system || '|' || t.source_record_id AS record_key, t.true_person_id AS true_id,
                coalesce(b.person_id, 'unresolved|' || t.source_system || '|' || t.source_record_id) AS predicted_id
         FROM read_parquet('{truth_dir / "person_records.parquet"}') t
         LEFT JOIN (SELECT DISTINCT source_system, source_record_id, person_id
                    FROM intermediate.int_identity__person_records) b
-          ON b.source_system = t.source_system AND b.source_record_id = t.source_record_id""")
+          ON b.source_system = t.source_system AND b.source_record_id = t.source_record_id
+        WHERE {scope}"""
+
+
+def person_score(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> PairwiseScore:
+    """The warehouse's persons (bridge of every source record to a person) against the truth."""
+    return pairwise_score(con, _labelled_persons(truth_dir))
 
 
 # Records the data ties to an identity: a web device or ad click is scored only when its device
@@ -65,22 +71,16 @@ def person_score(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> PairwiseSco
 IDENTIFIED_DEVICES = """
     SELECT DISTINCT anonymous_id FROM staging.stg_web__events
     WHERE email IS NOT NULL OR user_id IS NOT NULL OR mailchimp_unique_email_id IS NOT NULL"""
+IDENTIFIED_CLICKS = f"""
+    SELECT DISTINCT gclid FROM staging.stg_web__events
+    WHERE gclid IS NOT NULL AND anonymous_id IN ({IDENTIFIED_DEVICES})"""
 
 
 def identified_person_score(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> PairwiseScore:
     """person_score over the records the data ties to an identity (see IDENTIFIED_DEVICES)."""
-    return pairwise_score(con, f"""
-        WITH devices AS ({IDENTIFIED_DEVICES}),
-        clicks AS (SELECT DISTINCT gclid FROM staging.stg_web__events
-                   WHERE gclid IS NOT NULL AND anonymous_id IN (SELECT anonymous_id FROM devices))
-        SELECT t.source_system || '|' || t.source_record_id AS record_key, t.true_person_id AS true_id,
-               coalesce(b.person_id, 'unresolved|' || t.source_system || '|' || t.source_record_id) AS predicted_id
-        FROM read_parquet('{truth_dir / "person_records.parquet"}') t
-        LEFT JOIN (SELECT DISTINCT source_system, source_record_id, person_id
-                   FROM intermediate.int_identity__person_records) b
-          ON b.source_system = t.source_system AND b.source_record_id = t.source_record_id
-        WHERE NOT (t.record_type = 'anonymous_id' AND t.source_record_id NOT IN (SELECT anonymous_id FROM devices))
-          AND NOT (t.record_type = 'gclid' AND t.source_record_id NOT IN (SELECT gclid FROM clicks))""")
+    return pairwise_score(con, _labelled_persons(truth_dir, f"""
+        NOT (t.record_type = 'anonymous_id' AND t.source_record_id NOT IN ({IDENTIFIED_DEVICES}))
+        AND NOT (t.record_type = 'gclid' AND t.source_record_id NOT IN ({IDENTIFIED_CLICKS}))"""))
 
 
 def naive_email_person_score(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> PairwiseScore:
