@@ -16,8 +16,8 @@ def graph():
 
 def test_definitions_load_with_the_expected_groups():
     groups = {graph().get(k).group_name for k in graph().get_all_asset_keys()}
-    layers = {"demo", "reference", "staging", "intermediate", "core", "kpi", "restricted", "snapshots", "reports",
-              "raw_hubspot"}
+    layers = {"demo", "reference", "staging", "intermediate", "core", "attribution", "kpi", "restricted",
+              "snapshots", "reports", "raw_hubspot"}
     assert groups == layers | {f"raw_{spec.name}" for spec in MARKETING_SOURCES}
 
 

@@ -55,3 +55,21 @@ def test_shared_devices_are_reported_not_merged(warehouse):
                             WHERE record_type = 'anonymous_id' AND source_record_id IN (SELECT unnest(?)))
         GROUP BY person_id)""", [sorted(tablets)]).fetchall()
     assert sizes == [(1,)]
+
+
+def test_opportunities_and_persons_carry_their_crm_account(warehouse):
+    con, truth = warehouse
+    (with_account, deals), = con.execute(
+        "SELECT count(account_id), count(*) FROM core.fct_opportunities WHERE NOT is_deleted").fetchall()
+    assert deals > 0 and with_account / deals >= 0.95
+    # deals of one true account share one resolved account
+    (split,), = con.execute(f"""
+        SELECT count(*) FROM (
+            SELECT t.true_account_id FROM core.fct_opportunities o
+            JOIN read_parquet('{truth / 'opportunities.parquet'}') t ON t.source_record_id = o.source_record_id
+            WHERE o.account_id IS NOT NULL
+            GROUP BY t.true_account_id HAVING count(DISTINCT o.account_id) > 1)""").fetchall()
+    assert split == 0
+    (by_association,), = con.execute(
+        "SELECT count(*) FROM core.dim_person WHERE account_matched_by = 'crm_association'").fetchall()
+    assert by_association > 0

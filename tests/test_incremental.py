@@ -71,7 +71,7 @@ def test_an_incremental_run_equals_a_full_refresh(first_load):
 def test_late_events_outside_the_lookback_are_missed(first_load):
     """The same second load with no lookback loses the late events: the lookback is what lands them."""
     folder, _ = first_load
-    without_lookback = second_load(first_load, "no_lookback", "--vars", "{touchpoints_lookback_days: 0}")
+    without_lookback = second_load(first_load, "no_lookback", "--vars", "{event_lookback_days: 0}")
     built = touchpoints(without_lookback)
     dbt(without_lookback, folder / "target_full_0", "run", "--full-refresh")
     assert built != touchpoints(without_lookback)

@@ -28,3 +28,9 @@
     case when {{ expr }} is null or trim({{ expr }}) = '' then null
          else {{ dbt.hash("lower(trim(" ~ expr ~ "))") }} end
 {%- endmacro %}
+
+{#- In an incremental model: the first day a run rebuilds, var event_lookback_days before the
+    latest day already built (late events land in the days they happened). -#}
+{% macro incremental_first_day(day_column) -%}
+    (select {{ dbt.dateadd('day', -var('event_lookback_days'), 'max(' ~ day_column ~ ')') }} from {{ this }})
+{%- endmacro %}

@@ -10,6 +10,7 @@ from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginat
 from requests import Request, Response
 
 from extract.common.pages import PageError
+from extract.hubspot.settings import singular
 
 
 def iso_to_millis(value: str | int | float | None) -> int:
@@ -93,7 +94,7 @@ def read_history(client: RESTClient, object_type: str, ids: list[str], propertie
 def read_associations(client: RESTClient, from_type: str, from_label: str, to_type: str, ids: list[str],
                       batch: int) -> Iterator[list[dict]]:
     """Pages of links from the given records to another object type (207: some had none)."""
-    to_label = to_type.rstrip("s")
+    to_label = singular(to_type)
     for part in chunks(ids, batch):
         response = client.post(f"/crm/v4/associations/{from_type}/{to_type}/batch/read",
                                json={"inputs": [{"id": i} for i in part]})

@@ -13,6 +13,11 @@ HISTORY_BATCH = 50  # batch read with propertiesWithHistory accepts at most 50 i
 ASSOCIATION_BATCH = 1000
 
 
+def singular(object_type: str) -> str:
+    """HubSpot's object type in the singular, as association labels spell it (companies -> company)."""
+    return object_type[:-3] + "y" if object_type.endswith("ies") else object_type.removesuffix("s")
+
+
 @dataclass(frozen=True)
 class CrmObject:
     name: str  # HubSpot's object type in the URL
@@ -27,7 +32,7 @@ class CrmObject:
 
     @property
     def from_type(self) -> str:
-        return self.association_from or self.name.rstrip("s")
+        return self.association_from or singular(self.name)
 
 
 ENGAGEMENT_ASSOCIATIONS = ("contacts", "deals")

@@ -39,6 +39,7 @@ from extract.hubspot.settings import (
     TOKEN_VARIABLE,
     CrmObject,
     HubSpotSettings,
+    singular,
 )
 
 SOURCE = "hubspot"
@@ -142,7 +143,7 @@ def _history_transformer(client: RESTClient, obj: CrmObject, parent):
 
 
 def _associations_transformer(client: RESTClient, obj: CrmObject, parent):
-    @dlt.transformer(data_from=parent, name=f"{obj.name.rstrip('s')}_associations", write_disposition="merge",
+    @dlt.transformer(data_from=parent, name=f"{singular(obj.name)}_associations", write_disposition="merge",
                      primary_key=["association_type", "from_id", "to_id"])
     def associations(page: list[dict]) -> Iterator[list[dict]]:
         ids = [record["id"] for record in page]

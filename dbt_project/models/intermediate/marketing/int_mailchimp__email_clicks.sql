@@ -1,8 +1,18 @@
 -- One row per click in a Mailchimp email, with its channel (channel_mapping seed) and campaign:
 -- the utm_campaign of the link clicked, else the one Mailchimp's link tracking gives the campaign.
+-- Incremental by day with a lookback of var event_lookback_days (reports are re-read).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='occurred_on',
+    on_schema_change='append_new_columns'
+) }}
 with clicks as (
     select * from {{ ref('stg_mailchimp__email_activity') }}
     where action = 'click'
+    {% if is_incremental() %}
+      and cast(occurred_at as date) >= {{ incremental_first_day('occurred_on') }}
+    {% endif %}
 ),
 
 campaigns as (
@@ -46,7 +56,8 @@ final as (
         channels.channel,
         channels.channel_rule_priority,
         {{ campaign_key('keyed.resolved_utm_campaign', "'mailchimp'", 'keyed.campaign_id') }} as campaign_id,
-        keyed.occurred_at
+        keyed.occurred_at,
+        cast(keyed.occurred_at as date) as occurred_on
     from keyed
     inner join channels on channels.tag_key = keyed.tag_key
 )

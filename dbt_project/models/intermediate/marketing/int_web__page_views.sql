@@ -3,9 +3,20 @@
 -- `web_session_timeout_minutes` without a page view, on a page that carries campaign tags or a
 -- click id other than the previous page's (a new ad or email click), and on arriving from
 -- another site. A session's id is its first page view's event id.
+-- Incremental by day: a run rebuilds the days from var event_lookback_days before the latest day
+-- built, reading one day more so a session running over midnight keeps its first page.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='occurred_on',
+    on_schema_change='append_new_columns'
+) }}
 with page_events as (
     select * from {{ ref('stg_web__events') }}
     where event_type = 'page'
+    {% if is_incremental() %}
+      and cast(occurred_at as date) >= {{ dbt.dateadd('day', -1, incremental_first_day('occurred_on')) }}
+    {% endif %}
 ),
 
 visits as (
@@ -98,8 +109,12 @@ final as (
         fbclid,
         li_fat_id,
         mailchimp_campaign_id,
-        mailchimp_unique_email_id
+        mailchimp_unique_email_id,
+        cast(occurred_at as date) as occurred_on
     from numbered
+    {% if is_incremental() %}
+    where cast(occurred_at as date) >= {{ incremental_first_day('occurred_on') }}
+    {% endif %}
 )
 
 select * from final

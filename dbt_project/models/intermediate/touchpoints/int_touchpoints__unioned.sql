@@ -6,7 +6,7 @@
 ) }}
 -- Every marketing touch and every live sales activity in one shape, before persons are attached.
 -- Incremental by source system and day: a run rebuilds, for each source, the days from var
--- touchpoints_lookback_days before the latest day already built from that source (sources are
+-- event_lookback_days before the latest day already built from that source (sources are
 -- fresh to different days) and replaces them whole, so late web events and restated sessions
 -- land and an incremental run gives the rows a full refresh gives while lateness stays within
 -- the lookback.
@@ -72,7 +72,7 @@ final as (
     left join built_until on built_until.source_system = unioned.source_system
     where built_until.latest_day is null
        or cast(unioned.touched_at as date)
-          >= {{ dbt.dateadd('day', -var('touchpoints_lookback_days'), 'built_until.latest_day') }}
+          >= {{ dbt.dateadd('day', -var('event_lookback_days'), 'built_until.latest_day') }}
     {% endif %}
 )
 
