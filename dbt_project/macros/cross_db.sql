@@ -30,7 +30,13 @@
 {%- endmacro %}
 
 {#- In an incremental model: the first day a run rebuilds, var event_lookback_days before the
-    latest day already built (late events land in the days they happened). -#}
+    latest day already built (late events land in the days they happened). A table built before
+    it had the day column is rebuilt from the start. -#}
 {% macro incremental_first_day(day_column) -%}
+    {%- set built_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {%- if day_column | lower in built_columns -%}
     (select {{ dbt.dateadd('day', -var('event_lookback_days'), 'max(' ~ day_column ~ ')') }} from {{ this }})
+    {%- else -%}
+    cast('1900-01-01' as date)
+    {%- endif -%}
 {%- endmacro %}

@@ -4,7 +4,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key='occurred_on',
+    unique_key='email_activity_id',
     on_schema_change='append_new_columns'
 ) }}
 with clicks as (

@@ -3,12 +3,13 @@
 -- `web_session_timeout_minutes` without a page view, on a page that carries campaign tags or a
 -- click id other than the previous page's (a new ad or email click), and on arriving from
 -- another site. A session's id is its first page view's event id.
--- Incremental by day: a run rebuilds the days from var event_lookback_days before the latest day
--- built, reading one day more so a session running over midnight keeps its first page.
+-- Incremental: a run rebuilds the page views of the days from var event_lookback_days before the
+-- latest day built (replacing them by event id, so late events join and sessions are recut),
+-- reading one day more so a session running over midnight keeps its first page.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key='occurred_on',
+    unique_key='event_id',
     on_schema_change='append_new_columns'
 ) }}
 with page_events as (
