@@ -1,22 +1,38 @@
 -- One row per conversion the attribution models credit: the creation of every live (not
 -- deleted) opportunity, worth its amount as pipeline, and, when it was won, its win, worth the
--- booking. Buying committees are accounts: a conversion credits the touches of every person of
--- the opportunity's account, so it carries the account and the first time any of its persons
--- became a lead (the W-shaped model's lead-creation moment).
+-- booking; each at two levels:
+-- - account: the buying committee, every person of the opportunity's account;
+-- - person: only the persons on the opportunity (its CRM contacts).
+-- A conversion carries the first time any of its persons became a lead (the W-shaped model's
+-- lead-creation moment).
 with opportunities as (
     select opportunity_id, account_id, created_at, closed_at, is_won, amount_reporting
     from {{ ref('fct_opportunities') }}
     where not is_deleted
 ),
 
-lead_entries as (
-    -- the first entry of any person of the account into the lead stage
-    select account_id, min(entered_at) as lead_created_at
+person_lead_entries as (
+    select person_id, account_id, min(entered_at) as lead_created_at
     from {{ ref('fct_lifecycle_stages') }}
     where entity_type = 'person'
         and stage = 'lead'
-        and account_id is not null
+    group by person_id, account_id
+),
+
+account_lead_entries as (
+    -- the first entry of any person of the account into the lead stage
+    select account_id, min(lead_created_at) as lead_created_at
+    from person_lead_entries
+    where account_id is not null
     group by account_id
+),
+
+opportunity_lead_entries as (
+    -- the first entry of any person on the opportunity into the lead stage
+    select opportunity_persons.opportunity_id, min(person_lead_entries.lead_created_at) as lead_created_at
+    from {{ ref('int_attribution__opportunity_persons') }} as opportunity_persons
+    inner join person_lead_entries on person_lead_entries.person_id = opportunity_persons.person_id
+    group by opportunity_persons.opportunity_id
 ),
 
 created as (
@@ -50,18 +66,28 @@ conversions as (
     select * from won
 ),
 
+levelled as (
+    select conversions.*, 'account' as conversion_level, account_lead_entries.lead_created_at
+    from conversions
+    left join account_lead_entries on account_lead_entries.account_id = conversions.account_id
+    union all
+    select conversions.*, 'person' as conversion_level, opportunity_lead_entries.lead_created_at
+    from conversions
+    left join opportunity_lead_entries on opportunity_lead_entries.opportunity_id = conversions.opportunity_id
+),
+
 final as (
     select
-        {{ surrogate_key(['conversions.opportunity_id', 'conversions.conversion_type']) }} as conversion_id,
-        cast(conversions.conversion_type as {{ dbt.type_string() }}) as conversion_type,
-        conversions.opportunity_id,
-        conversions.account_id,
-        cast(conversions.converted_at as timestamp) as converted_at,
-        cast(conversions.revenue as {{ dbt.type_numeric() }}) as revenue,
-        cast(conversions.opportunity_created_at as timestamp) as opportunity_created_at,
-        cast(lead_entries.lead_created_at as timestamp) as lead_created_at
-    from conversions
-    left join lead_entries on lead_entries.account_id = conversions.account_id
+        {{ surrogate_key(['opportunity_id', 'conversion_type', 'conversion_level']) }} as conversion_id,
+        cast(conversion_type as {{ dbt.type_string() }}) as conversion_type,
+        cast(conversion_level as {{ dbt.type_string() }}) as conversion_level,
+        opportunity_id,
+        account_id,
+        cast(converted_at as timestamp) as converted_at,
+        cast(revenue as {{ dbt.type_numeric() }}) as revenue,
+        cast(opportunity_created_at as timestamp) as opportunity_created_at,
+        cast(lead_created_at as timestamp) as lead_created_at
+    from levelled
 )
 
 select * from final

@@ -1,61 +1,90 @@
--- One row per conversion and touch that may earn credit for it: a touch of any person of the
--- opportunity's account (the buying committee) with touched_at in
+-- One row per conversion and touch that may earn credit for it, with touched_at in
 -- [converted_at - attribution_lookback_days, converted_at], both ends included (a touch after the
--- conversion never counts, one at its very instant does). Marketing touches only, unless var
--- attribution_include_sales_touches. A conversion without account has no touches.
+-- conversion never counts, one at its very instant does):
+-- - account-level conversions: a touch of any person of the opportunity's account (the buying
+--   committee); a conversion without account has no touches;
+-- - person-level conversions: a touch of a person on the opportunity (its CRM contacts).
+-- Marketing touches only, unless var attribution_include_sales_touches.
 -- Position in the window: touches are ordered by touched_at, ties in time by touchpoint_id.
 -- Key touches of the W-shaped model (ranks within the window):
--- - lead creation: the last touch at or before the account's first lead entry (taken no later
---   than the opportunity's creation);
+-- - lead creation: the last touch at or before the conversion's lead-creation moment (taken no
+--   later than the opportunity's creation);
 -- - opportunity creation: the last touch at or before the opportunity's created_at (for an
 --   opportunity_created conversion, the last touch);
 -- when no touch of the window comes at or before that moment (it happened before the window
--- opened, or the account has no lead entry), the window's first touch stands for it.
+-- opened, or no person has a lead entry), the window's first touch stands for it.
 {%- set include_sales = var('attribution_include_sales_touches') | string | lower in ['true', '1', 'yes'] %}
 {%- set lookback_days = var('attribution_lookback_days') | int %}
+{#- a touch in the conversion's window: at most lookback days before it, never after it -#}
+{%- set in_window -%}
+        touchpoints.touched_at <= conversions.converted_at
+        and touchpoints.touched_at >= {{ dbt.dateadd('day', -1 * lookback_days, 'conversions.converted_at') }}
+{%- endset %}
 
 with conversions as (
-    select conversion_id, account_id, converted_at, opportunity_created_at, lead_created_at
+    select conversion_id, conversion_level, opportunity_id, account_id, converted_at, opportunity_created_at,
+        lead_created_at
     from {{ ref('int_attribution__conversions') }}
-    where account_id is not null
+),
+
+opportunity_persons as (
+    select opportunity_id, person_id from {{ ref('int_attribution__opportunity_persons') }}
 ),
 
 touchpoints as (
     select touchpoint_id, person_id, account_id, touched_at, touch_type, channel, campaign_id, team
     from {{ ref('fct_touchpoints') }}
-    where account_id is not null
+    where person_id is not null
     {%- if not include_sales %}
         and team = 'marketing'
     {%- endif %}
 ),
 
-windowed as (
-    select
-        conversions.conversion_id,
-        conversions.converted_at,
-        conversions.opportunity_created_at,
-        -- the lead-creation moment, no later than the opportunity's creation
-        case when conversions.lead_created_at > conversions.opportunity_created_at
-             then conversions.opportunity_created_at
-             else conversions.lead_created_at
-        end as lead_moment,
-        touchpoints.touchpoint_id,
-        touchpoints.person_id,
-        touchpoints.touched_at,
-        touchpoints.touch_type,
-        touchpoints.channel,
-        touchpoints.campaign_id,
-        touchpoints.team,
-        row_number() over (
-            partition by conversions.conversion_id
-            order by touchpoints.touched_at, touchpoints.touchpoint_id
-        ) as touch_rank,
-        count(*) over (partition by conversions.conversion_id) as touches_count
+account_touches as (
+    select conversions.*, touchpoints.touchpoint_id, touchpoints.person_id, touchpoints.touched_at,
+        touchpoints.touch_type, touchpoints.channel, touchpoints.campaign_id, touchpoints.team
     from conversions
     inner join touchpoints
         on touchpoints.account_id = conversions.account_id
-        and touchpoints.touched_at <= conversions.converted_at
-        and touchpoints.touched_at >= {{ dbt.dateadd('day', -1 * lookback_days, 'conversions.converted_at') }}
+        and {{ in_window }}
+    where conversions.conversion_level = 'account'
+),
+
+person_touches as (
+    select conversions.*, touchpoints.touchpoint_id, touchpoints.person_id, touchpoints.touched_at,
+        touchpoints.touch_type, touchpoints.channel, touchpoints.campaign_id, touchpoints.team
+    from conversions
+    inner join opportunity_persons on opportunity_persons.opportunity_id = conversions.opportunity_id
+    inner join touchpoints
+        on touchpoints.person_id = opportunity_persons.person_id
+        and {{ in_window }}
+    where conversions.conversion_level = 'person'
+),
+
+candidate_touches as (
+    select * from account_touches
+    union all
+    select * from person_touches
+),
+
+windowed as (
+    select
+        conversion_id,
+        converted_at,
+        opportunity_created_at,
+        -- the lead-creation moment, no later than the opportunity's creation
+        case when lead_created_at > opportunity_created_at then opportunity_created_at else lead_created_at
+        end as lead_moment,
+        touchpoint_id,
+        person_id,
+        touched_at,
+        touch_type,
+        channel,
+        campaign_id,
+        team,
+        row_number() over (partition by conversion_id order by touched_at, touchpoint_id) as touch_rank,
+        count(*) over (partition by conversion_id) as touches_count
+    from candidate_touches
 ),
 
 key_touches as (

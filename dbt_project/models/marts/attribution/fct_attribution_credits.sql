@@ -43,10 +43,10 @@
     'time_decay': "power(cast(2 as double precision), -days_before_conversion / " ~ half_life_days ~ ")",
 } %}
 
-{#- Hook for data-driven models (markov, built elsewhere): model name -> the name of a model
-    with one row per conversion_id × touchpoint_id of int_attribution__eligible_touches and a
-    positive `weight`; its credits are normalized, rounded and fixed like the rule-based ones. -#}
-{%- set data_driven_weights = {} %}
+{#- Data-driven models: model name -> the model with one row per conversion_id × touchpoint_id of
+    int_attribution__eligible_touches and a positive `weight`; their credits are normalized,
+    rounded and fixed like the rule-based ones. -#}
+{%- set data_driven_weights = {'markov': 'int_attribution__markov_weights'} %}
 
 {%- set attribution_models = (rule_based_weights.keys() | list) + (data_driven_weights.keys() | list) %}
 
@@ -167,6 +167,7 @@ touched_rows as (
     select
         conversions.conversion_id,
         conversions.conversion_type,
+        conversions.conversion_level,
         conversions.opportunity_id,
         conversions.account_id,
         conversions.converted_at,
@@ -202,6 +203,7 @@ untouched_rows as (
     select
         conversions.conversion_id,
         conversions.conversion_type,
+        conversions.conversion_level,
         conversions.opportunity_id,
         conversions.account_id,
         conversions.converted_at,
@@ -238,6 +240,7 @@ final as (
         {{ surrogate_key(['conversion_id', 'touchpoint_id', 'model']) }} as attribution_credit_id,
         conversion_id,
         cast(conversion_type as {{ dbt.type_string() }}) as conversion_type,
+        cast(conversion_level as {{ dbt.type_string() }}) as conversion_level,
         opportunity_id,
         account_id,
         cast(converted_at as timestamp) as converted_at,

@@ -1,5 +1,5 @@
 -- Attributed opportunities, pipeline, won deals and revenue per calendar month (UTC) of the
--- conversion, channel, campaign and attribution model, in the reporting currency. Each model's
+-- conversion, conversion level, attribution model, channel and campaign, in the reporting currency. Each model's
 -- credits of a conversion sum to 1, so summed over channels and campaigns a month's figures of
 -- every model equal the opportunities created, pipeline created, deals won and bookings of the
 -- month; conversions without touches count under channel `no_touch`. Rows only where a touch
@@ -12,6 +12,7 @@ with credits as (
 aggregated as (
     select
         {{ dbt.date_trunc('month', 'converted_at') }} as month,
+        conversion_level,
         model,
         channel,
         campaign_id,
@@ -22,12 +23,13 @@ aggregated as (
         sum(case when conversion_type = 'opportunity_won' then credit else 0 end) as attributed_won_deals,
         sum(case when conversion_type = 'opportunity_won' then revenue_credit else 0 end) as attributed_revenue
     from credits
-    group by {{ dbt.date_trunc('month', 'converted_at') }}, model, channel, campaign_id
+    group by {{ dbt.date_trunc('month', 'converted_at') }}, conversion_level, model, channel, campaign_id
 ),
 
 final as (
     select
         cast(month as date) as month,
+        cast(conversion_level as {{ dbt.type_string() }}) as conversion_level,
         cast(model as {{ dbt.type_string() }}) as model,
         cast(channel as {{ dbt.type_string() }}) as channel,
         cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
