@@ -8,12 +8,12 @@ import duckdb
 
 from orchestration.settings import DUCKDB_POOL, WarehouseResource
 
-KPI_TABLE = "kpi.kpi_pipeline_monthly"
+KPI_TABLE = "kpi.kpi_pipeline"
 SUMMARY_FILE = "kpi_summary.json"
 
 
 def kpi_summary_from(con: duckdb.DuckDBPyConnection) -> dict:
-    """Last twelve months of pipeline and bookings, and the latest month, from the KPI table."""
+    """Last twelve months of pipeline and bookings (all segments), from the KPI table."""
     rows = con.execute(f"""
         WITH recent AS (
             SELECT * FROM {KPI_TABLE}

@@ -49,7 +49,7 @@ def test_demo_runs_end_to_end_and_prints_the_kpi_summary(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     for expected in ["[1/3] Generating the demo world", "[2/3] Running the pipeline",
-                     "check gx_kpi_pipeline_monthly passed",
+                     "check gx_kpi_pipeline passed",
                      "[3/3] KPI summary", "bookings", "win rate", "Warehouse file:"]:
         assert expected in out, expected
     assert (workdir / "world" / "truth" / "person_records.parquet").exists()

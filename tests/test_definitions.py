@@ -46,8 +46,8 @@ def test_lineage_runs_from_the_world_through_raw_and_staging_to_the_kpi_table():
     g = graph()
     assert g.get(dg.AssetKey(["raw_web", "events"])).parent_keys == set()  # a real source: no upstream
     assert dg.AssetKey(["raw_hubspot", "deals"]) in g.get(dg.AssetKey(["staging", "stg_hubspot__deals"])).parent_keys
-    assert dg.AssetKey(["core", "fct_opportunities"]) in g.get(dg.AssetKey(["kpi", "kpi_pipeline_monthly"])).parent_keys
-    assert g.get(dg.AssetKey("kpi_summary")).parent_keys == {dg.AssetKey(["kpi", "kpi_pipeline_monthly"])}
+    assert dg.AssetKey(["core", "fct_opportunities"]) in g.get(dg.AssetKey(["kpi", "kpi_pipeline"])).parent_keys
+    assert g.get(dg.AssetKey("kpi_summary")).parent_keys == {dg.AssetKey(["kpi", "kpi_pipeline"])}
 
 
 def test_no_dangling_asset_keys():
@@ -57,7 +57,7 @@ def test_no_dangling_asset_keys():
 
 def test_gx_check_is_blocking_and_dbt_tests_are_checks():
     g = graph()
-    gx = g.get_check_spec(dg.AssetCheckKey(dg.AssetKey(["kpi", "kpi_pipeline_monthly"]), "gx_kpi_pipeline_monthly"))
+    gx = g.get_check_spec(dg.AssetCheckKey(dg.AssetKey(["kpi", "kpi_pipeline"]), "gx_kpi_pipeline"))
     assert gx.blocking
     assert any(k.name == "unique_fct_opportunities_opportunity_id" for k in g.asset_check_keys)
 

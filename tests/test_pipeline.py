@@ -10,8 +10,8 @@ import pytest
 from orchestration.definitions import build_definitions
 
 FX_SEED = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "fx_rates.csv"
-KPI = dg.AssetKey(["kpi", "kpi_pipeline_monthly"])
-GX_CHECK = dg.AssetCheckKey(KPI, "gx_kpi_pipeline_monthly")
+KPI = dg.AssetKey(["kpi", "kpi_pipeline"])
+GX_CHECK = dg.AssetCheckKey(KPI, "gx_kpi_pipeline")
 
 
 def test_full_run_succeeds_and_builds_the_kpi_table(built_home):
@@ -21,8 +21,9 @@ def test_full_run_succeeds_and_builds_the_kpi_table(built_home):
     assert {dg.AssetKey(["raw_hubspot", "deals"]), dg.AssetKey(["core", "fct_opportunities"]),
             dg.AssetKey(["core", "dim_person"]), KPI, dg.AssetKey("kpi_summary")} <= materialized
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        months = con.execute("SELECT count(*), count(DISTINCT month) FROM kpi.kpi_pipeline_monthly").fetchall()[0]
-    assert months[0] == months[1] == 24
+        rows, months, segments = con.execute(
+            "SELECT count(*), count(DISTINCT month), count(DISTINCT segment) FROM kpi.kpi_pipeline").fetchall()[0]
+    assert (months, segments) == (24, 4) and rows == months * segments
 
 
 def test_gx_check_and_dbt_tests_ran_and_passed(built_home):
@@ -40,7 +41,7 @@ def test_kpi_table_reconciles_with_the_extracted_deals(built_home):
     world = home / "world"
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         kpi = con.execute("""SELECT sum(opportunities_created), sum(deals_won), sum(deals_lost),
-                                    round(sum(bookings_amount), 2) FROM kpi.kpi_pipeline_monthly""").fetchall()[0]
+                                    round(sum(bookings_amount), 2) FROM kpi.kpi_pipeline""").fetchall()[0]
         raw = con.execute(f"""
             WITH d AS (SELECT * FROM '{world}/hubspot/deals.parquet' WHERE NOT archived),
                  fx AS (SELECT * FROM read_csv('{FX_SEED}'))
@@ -61,8 +62,8 @@ def test_kpi_summary_report_is_written_from_the_validated_table(built_home):
     home, _, _ = built_home
     summary = json.loads((home / "reports" / "kpi_summary.json").read_text())
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        won = con.execute("""SELECT sum(deals_won) FROM kpi.kpi_pipeline_monthly
-                             WHERE month > (SELECT max(month) FROM kpi.kpi_pipeline_monthly) - INTERVAL 12 MONTH
+        won = con.execute("""SELECT sum(deals_won) FROM kpi.kpi_pipeline
+                             WHERE month > (SELECT max(month) FROM kpi.kpi_pipeline) - INTERVAL 12 MONTH
                           """).fetchall()[0][0]
     assert summary["deals_won"] == won
     assert summary["reporting_currency"] == "USD"
@@ -80,13 +81,13 @@ def _validate_and_report(home):
 
 
 @pytest.mark.parametrize("corruption, expected", [
-    ("INSERT INTO kpi.kpi_pipeline_monthly SELECT * FROM kpi.kpi_pipeline_monthly LIMIT 1",
-     "expect_column_values_to_be_unique on month"),
-    ("UPDATE kpi.kpi_pipeline_monthly SET win_rate = 1.25 "
-     "WHERE month = (SELECT max(month) FROM kpi.kpi_pipeline_monthly)",
+    ("INSERT INTO kpi.kpi_pipeline SELECT * FROM kpi.kpi_pipeline LIMIT 1",
+     "expect_compound_columns_to_be_unique"),
+    ("UPDATE kpi.kpi_pipeline SET win_rate = 1.25 "
+     "WHERE month = (SELECT max(month) FROM kpi.kpi_pipeline)",
      "expect_column_values_to_be_between on win_rate"),
-    ("UPDATE kpi.kpi_pipeline_monthly SET bookings_amount = -1 "
-     "WHERE month = (SELECT min(month) FROM kpi.kpi_pipeline_monthly)",
+    ("UPDATE kpi.kpi_pipeline SET bookings_amount = -1 "
+     "WHERE month = (SELECT min(month) FROM kpi.kpi_pipeline)",
      "expect_column_values_to_be_between on bookings_amount"),
 ])
 def test_corrupted_kpi_table_fails_the_check_and_blocks_the_report(built_home, tmp_path, corruption, expected):
@@ -139,7 +140,7 @@ def test_a_salesforce_company_gets_the_same_checked_kpi_table(built_salesforce_h
     assert {dg.AssetKey(["raw_salesforce", "opportunity"]), dg.AssetKey(["staging", "stg_salesforce__leads"]),
             KPI} <= materialized
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        kpi = con.execute("SELECT sum(opportunities_created), sum(deals_won) FROM kpi.kpi_pipeline_monthly").fetchall()
+        kpi = con.execute("SELECT sum(opportunities_created), sum(deals_won) FROM kpi.kpi_pipeline").fetchall()
         raw = con.execute("""SELECT count(*), count(*) FILTER (WHERE is_won)
                              FROM raw_salesforce.opportunity WHERE NOT is_deleted""").fetchall()
         people = con.execute("""SELECT count(*) FROM core.bridge_person_source_record

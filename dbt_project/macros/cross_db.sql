@@ -40,3 +40,17 @@
     cast('1900-01-01' as date)
     {%- endif -%}
 {%- endmacro %}
+
+{#- The continuous percentile (0.5 = median) of an expression, an aggregate. -#}
+{% macro percentile(expr, fraction) -%}
+    {{ return(adapter.dispatch('percentile', 'revenue_warehouse')(expr, fraction)) }}
+{%- endmacro %}
+
+{% macro default__percentile(expr, fraction) -%}
+    percentile_cont({{ fraction }}) within group (order by {{ expr }})
+{%- endmacro %}
+
+{#- A ratio that is null, not an error, when the divisor is 0 or null. -#}
+{% macro safe_divide(numerator, denominator) -%}
+    cast({{ numerator }} as double precision) / nullif({{ denominator }}, 0)
+{%- endmacro %}

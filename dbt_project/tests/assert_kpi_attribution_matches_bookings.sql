@@ -1,7 +1,7 @@
 {{ config(meta={"dagster": {"ref": {"name": "kpi_attribution"}}}) }}
--- In every conversion level, attribution model and month, the attributed revenue equals the bookings (amount in
--- the reporting currency of the live opportunities won that month) and the attributed won deals
--- the number of deals won, within 0.01: fails with each model and month that differs.
+-- In every conversion level, attribution model and month, the attributed revenue equals the
+-- bookings of kpi_pipeline (all segments) and the attributed won deals its deals won, within 0.01:
+-- the same number never has two definitions. Fails with each level, model and month that differs.
 with attributed as (
     select
         conversion_level,
@@ -18,15 +18,10 @@ attribution_models as (
 ),
 
 bookings as (
-    select
-        cast({{ dbt.date_trunc('month', 'closed_at') }} as date) as month,
-        coalesce(sum(amount_reporting), 0) as bookings,
-        count(*) as deals_won
-    from {{ ref('fct_opportunities') }}
-    where not is_deleted
-        and is_won
-        and closed_at is not null
-    group by cast({{ dbt.date_trunc('month', 'closed_at') }} as date)
+    -- the bookings and deals won of kpi_pipeline, all segments
+    select month, sum(bookings_amount) as bookings, sum(deals_won) as deals_won
+    from {{ ref('kpi_pipeline') }}
+    group by month
 ),
 
 expected as (

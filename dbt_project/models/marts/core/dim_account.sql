@@ -52,6 +52,10 @@ persons as (
     group by account_id
 ),
 
+segments as (
+    select segment, min_employees, max_employees from {{ ref('account_segments') }}
+),
+
 final as (
     select
         record_summary.account_id,
@@ -60,6 +64,7 @@ final as (
         primary_record.industry,
         primary_record.country,
         primary_record.employees,
+        coalesce(segments.segment, 'unknown') as segment,
         primary_record.owner_id,
         record_summary.source_records_count,
         coalesce(persons.persons_count, 0) as persons_count,
@@ -70,6 +75,9 @@ final as (
     left join primary_record on primary_record.account_id = record_summary.account_id and primary_record.record_rank = 1
     left join domains on domains.account_id = record_summary.account_id
     left join persons on persons.account_id = record_summary.account_id
+    left join segments
+        on primary_record.employees >= segments.min_employees
+        and (segments.max_employees is null or primary_record.employees <= segments.max_employees)
 )
 
 select * from final

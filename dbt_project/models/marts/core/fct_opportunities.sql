@@ -31,6 +31,43 @@ fx as (
     select * from {{ ref('int_fx__rates') }}
 ),
 
+account_segments as (
+    select account_id, segment from {{ ref('dim_account') }}
+),
+
+-- Who started the buying cycle: the account's touches in the var pipeline_sourcing_window_days
+-- before the deal's creation (docs/kpis.md, pipeline sourcing).
+creation_touches as (
+    select
+        opportunities.source_system,
+        opportunities.source_record_id,
+        touchpoints.team,
+        touchpoints.channel,
+        row_number() over (
+            partition by opportunities.source_system, opportunities.source_record_id
+            order by touchpoints.touched_at, touchpoints.touchpoint_id
+        ) as touch_rank
+    from opportunities
+    inner join accounts
+        on accounts.source_system = opportunities.source_system
+        and accounts.source_record_id = opportunities.account_source_record_id
+    inner join {{ ref('fct_touchpoints') }} as touchpoints
+        on touchpoints.account_id = accounts.account_id
+        and touchpoints.touched_at <= opportunities.created_at
+        and touchpoints.touched_at >= {{ dbt.dateadd('day', -1 * var('pipeline_sourcing_window_days'), 'opportunities.created_at') }}
+),
+
+sourcing as (
+    select
+        source_system,
+        source_record_id,
+        max(case when touch_rank = 1 then team end) as first_touch_team,
+        max(case when touch_rank = 1 then channel end) as first_touch_channel,
+        max(case when team = 'marketing' then 1 else 0 end) as has_marketing_touch
+    from creation_touches
+    group by source_system, source_record_id
+),
+
 reporting_fx as (
     select valid_from, valid_to, units_per_usd
     from fx where currency = '{{ var("reporting_currency") }}'
@@ -55,6 +92,13 @@ final as (
         cast(opportunities.amount / deal_fx.units_per_usd * reporting_fx.units_per_usd as {{ dbt.type_numeric() }})
             as amount_reporting,
         '{{ var("reporting_currency") }}' as reporting_currency,
+        coalesce(account_segments.segment, 'unknown') as segment,
+        -- marketing-sourced: new business whose first touch in the sourcing window was marketing's
+        case when opportunities.opportunity_type = 'newbusiness' and sourcing.first_touch_team = 'marketing'
+             then 'marketing' else 'sales'
+        end as sourced_by,
+        coalesce(sourcing.has_marketing_touch = 1, false) as is_marketing_influenced,
+        coalesce(sourcing.first_touch_channel, 'no_touch') as source_channel,
         opportunities.owner_id,
         opportunities.is_deleted,
         opportunities.source_system,
@@ -83,6 +127,10 @@ final as (
     left join stage_dates
         on stage_dates.source_system = opportunities.source_system
         and stage_dates.opportunity_source_record_id = opportunities.source_record_id
+    left join account_segments on account_segments.account_id = accounts.account_id
+    left join sourcing
+        on sourcing.source_system = opportunities.source_system
+        and sourcing.source_record_id = opportunities.source_record_id
 )
 
 select * from final
