@@ -84,13 +84,22 @@ numbered as (
     from flagged
 ),
 
-final as (
+sessioned as (
+    -- before the incremental filter below: a session that started on the extra day read keeps
+    -- its first page's id (a WHERE clause filters rows before the window functions of its SELECT)
     select
-        event_id,
+        *,
         first_value(event_id) over (
             partition by visitor_id, session_number order by occurred_at, event_id
             rows between unbounded preceding and unbounded following
-        ) as session_id,
+        ) as session_id
+    from numbered
+),
+
+final as (
+    select
+        event_id,
+        session_id,
         visitor_id,
         anonymous_id,
         user_id,
@@ -112,7 +121,7 @@ final as (
         mailchimp_campaign_id,
         mailchimp_unique_email_id,
         cast(occurred_at as date) as occurred_on
-    from numbered
+    from sessioned
     {% if is_incremental() %}
     where cast(occurred_at as date) >= {{ incremental_first_day('occurred_on') }}
     {% endif %}
