@@ -1,5 +1,15 @@
-with daily_spend as (
-    select * from {{ ref('int_ad_spend__daily') }}
+-- Spend rows that break a row-level rule are left out; they are in quarantine.quarantined_records.
+with quarantined as (
+    select distinct source_system, source_record_id from {{ ref('int_quarantine__ad_spend') }}
+),
+
+daily_spend as (
+    select platform_spend.*
+    from {{ ref('int_ad_spend__daily') }} as platform_spend
+    left join quarantined
+        on quarantined.source_system = platform_spend.source_system
+        and quarantined.source_record_id = platform_spend.source_record_id
+    where quarantined.source_record_id is null
 ),
 
 campaign_records as (

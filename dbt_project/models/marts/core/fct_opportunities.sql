@@ -1,5 +1,15 @@
-with opportunities as (
-    select * from {{ ref('int_crm__opportunities') }}
+-- Opportunities that break a row-level rule are left out; they are in quarantine.quarantined_records.
+with quarantined as (
+    select distinct source_system, source_record_id from {{ ref('int_quarantine__opportunities') }}
+),
+
+opportunities as (
+    select crm_opportunities.*
+    from {{ ref('int_crm__opportunities') }} as crm_opportunities
+    left join quarantined
+        on quarantined.source_system = crm_opportunities.source_system
+        and quarantined.source_record_id = crm_opportunities.source_record_id
+    where quarantined.source_record_id is null
 ),
 
 stage_history as (

@@ -1,7 +1,17 @@
 -- One row per stage an opportunity entered, with how long it stayed there. Keys match
 -- fct_opportunities (opportunity_id from the source system and the opportunity's CRM id).
-with stage_history as (
-    select * from {{ ref('int_crm__opportunity_stage_history') }}
+-- The stages of quarantined opportunities (int_quarantine__opportunities) are left out with them.
+with quarantined as (
+    select distinct source_system, source_record_id from {{ ref('int_quarantine__opportunities') }}
+),
+
+stage_history as (
+    select crm_stages.*
+    from {{ ref('int_crm__opportunity_stage_history') }} as crm_stages
+    left join quarantined
+        on quarantined.source_system = crm_stages.source_system
+        and quarantined.source_record_id = crm_stages.opportunity_source_record_id
+    where quarantined.source_record_id is null
 ),
 
 sequenced as (
