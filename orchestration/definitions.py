@@ -3,6 +3,7 @@
 import dagster as dg
 from dagster_dlt import DagsterDltResource
 
+from orchestration.alerts import alert_on_run_failure
 from orchestration.checks import suite_checks
 from orchestration.dbt_assets import build_dbt_assets, dbt_resource
 from orchestration.demo_assets import demo_world
@@ -21,6 +22,7 @@ def build_definitions(home: str | None = None, crm: str | None = None,
         asset_checks=suite_checks,
         jobs=[refresh_warehouse],
         schedules=[daily_refresh],
+        sensors=[alert_on_run_failure],
         resources={
             "warehouse": WarehouseResource(home=home or home_from_env(), crm=crm),
             "dlt_loader": DagsterDltResource(),

@@ -6,6 +6,7 @@ import json
 import dagster as dg
 import duckdb
 
+from orchestration.checks import validated_tables
 from orchestration.settings import DUCKDB_POOL, WarehouseResource
 
 KPI_TABLE = "kpi.kpi_pipeline"
@@ -36,7 +37,8 @@ def kpi_summary_from(con: duckdb.DuckDBPyConnection) -> dict:
     }
 
 
-@dg.asset(deps=[dg.AssetKey(KPI_TABLE.split("."))], group_name="reports", kinds={"json"}, pool=DUCKDB_POOL,
+# Downstream of every table a blocking data-quality check guards: one failed check stops it.
+@dg.asset(deps=validated_tables, group_name="reports", kinds={"json"}, pool=DUCKDB_POOL,
           description="The KPI summary the demo prints: last twelve months of pipeline and bookings.")
 def kpi_summary(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with duckdb.connect(str(warehouse.duckdb_path), read_only=True) as con:

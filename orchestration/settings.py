@@ -5,7 +5,8 @@ REVENUE_WAREHOUSE_CRM the CRM the company runs (hubspot, the default, or salesfo
 working folder:
     world/             the demo world the demo loads (the vendors' systems stand-in)
     warehouse.duckdb   the warehouse file the pipeline builds
-    reports/           KPI summary and other reports
+    reports/           KPI summary, the Great Expectations Data Docs (reports/data_docs/) and other reports
+    quality/           the data-quality gate's Great Expectations project and volume history
     .dlt/              the loaders' pipeline state
 """
 
@@ -61,6 +62,14 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def reports_dir(self) -> Path:
         return self.root / "reports"
+
+    @property
+    def quality_dir(self) -> Path:
+        return self.root / "quality"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        return self.reports_dir / "data_docs"
 
     @property
     def dlt_dir(self) -> Path:

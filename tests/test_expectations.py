@@ -42,7 +42,7 @@ def test_each_defect_fails_the_right_expectation():
     df.loc[2, "reporting_currency"] = "EUR"
     outcome = validate_dataframe(load_suite("kpi_pipeline"), df)
     failed = {(f.expectation, f.column) for f in outcome.failed}
-    assert failed == {("expect_compound_columns_to_be_unique", None),
+    assert failed == {("expect_compound_columns_to_be_unique", "month, segment"),
                       ("expect_column_values_to_be_between", "win_rate"),
                       ("expect_column_unique_value_count_to_be_between", "reporting_currency")}
     win = next(f for f in outcome.failed if f.column == "win_rate")
