@@ -174,10 +174,16 @@ class QualityWorkspace:
         self.root, self.docs_dir = Path(root), Path(docs_dir)
         self.history_path = self.root / "volume_history.json"
 
+    _contexts: dict = {}  # one file context per project folder and process: loading one costs a second
+
     def _context(self):
         gx = _gx()
+        key = (str(self.root.resolve()), str(self.docs_dir.resolve()))
+        if key in self._contexts and (self.root / "gx").exists():
+            return gx, self._contexts[key]
         context = gx.get_context(mode="file", project_root_dir=str(self.root))
         context.variables.progress_bars = {"globally": False}
+        self._contexts[key] = context
         if self.SITE not in context.get_config().data_docs_sites:
             context.add_data_docs_site(site_name=self.SITE, site_config={
                 "class_name": "SiteBuilder",

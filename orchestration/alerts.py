@@ -1,8 +1,8 @@
 """Failure alerts: a JSON message to the webhook in REVENUE_WAREHOUSE_ALERT_WEBHOOK_URL (Slack,
 Teams or any HTTP receiver that takes a POST) when a run fails or a data-quality check fails.
 
-Messages name the run, job, step, check and what failed; they never carry credentials, record
-values or the webhook address itself (which often holds a token). Without the variable, alerts
+Messages name the run, job, step, check and what failed; they never carry credentials, data rows
+or the webhook address itself (which often holds a token). Without the variable, alerts
 are off. A receiver that does not answer is logged, never fails the run.
 """
 

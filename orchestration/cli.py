@@ -2,6 +2,7 @@
 
 import argparse
 import contextlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ import duckdb
 
 from demo_world.world import MAX_SCALE, WorldError, generate_world
 from extract.common.credentials import ConnectorConfigError
+from orchestration.publish import BI_PASSWORD_ENV, BI_ROLE_ENV, DEFAULT_BI_ROLE, POSTGRES_URL_ENV
 from orchestration.reports import KPI_TABLE, kpi_summary_from
 from orchestration.settings import CRM_ENV, DEFAULT_HOME, SUPPORTED_CRMS, temporary_env
 
@@ -74,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8710,
                        help="first port on 127.0.0.1; the five APIs take consecutive ports (default 8710)")
     serve.set_defaults(func=cmd_serve_apis)
+
+    role = sub.add_parser("create-bi-role", help="create or update the read-only Postgres role BI tools connect "
+                                                 "as (idempotent)")
+    role.add_argument("--role", default=None, help=f"role name (default ${BI_ROLE_ENV}, else {DEFAULT_BI_ROLE})")
+    role.set_defaults(func=cmd_create_bi_role)
     return parser
 
 
@@ -127,8 +134,10 @@ def cmd_demo(args) -> int:
     warehouse = workdir / "warehouse.duckdb"
     with duckdb.connect(str(warehouse), read_only=True) as con:
         print(format_summary(kpi_summary_from(con), con))
-    print(f"\nWarehouse file: {warehouse}")
-    print(f"KPI summary file: {workdir / 'reports' / 'kpi_summary.json'}")
+    print(f"\nPublished warehouse for BI tools (open it read-only): {workdir / 'published' / 'warehouse.duckdb'}")
+    print(f"KPI report (open it in a browser): {workdir / 'reports' / 'kpi_report.html'}")
+    print(f"Data-quality report (Great Expectations Data Docs): {workdir / 'reports' / 'data_docs' / 'index.html'}")
+    print(f"Working warehouse (the pipeline's, all schemas): {warehouse}")
     print(f"Demo finished in {time.monotonic() - started:.0f}s", flush=True)
     return 0
 
@@ -148,6 +157,25 @@ def run_pipeline(workdir: Path, crm: str, build_definitions, progress_logger):
     with open(log_path, "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
                                       run_config={"loggers": {"progress": {}}})
+
+
+def cmd_create_bi_role(args) -> int:
+    import psycopg
+
+    from orchestration.publish_postgres import GRANTED_SCHEMAS, bi_role, create_bi_role
+
+    url = os.environ.get(POSTGRES_URL_ENV, "").strip()
+    password = os.environ.get(BI_PASSWORD_ENV, "")
+    missing = [name for name, value in ((POSTGRES_URL_ENV, url), (BI_PASSWORD_ENV, password)) if not value]
+    if missing:
+        raise CliError(f"set {' and '.join(missing)} (the admin connection and the BI role's password)")
+    role = args.role or bi_role()
+    try:
+        create_bi_role(url, role, password)
+    except psycopg.Error as exc:  # the message names the server's complaint, never the password
+        raise CliError(f"Postgres refused: {str(exc).splitlines()[0]}") from None
+    print(f"Role {role} can log in and read the published schemas ({', '.join(GRANTED_SCHEMAS)}), nothing else.")
+    return 0
 
 
 def cmd_serve_apis(args) -> int:
@@ -182,9 +210,9 @@ def format_summary(summary: dict, con: duckdb.DuckDBPyConnection) -> str:
         "",
         f"  {'month':<8} {'created':>8} {'pipeline':>14} {'won':>6} {'bookings':>14} {'win rate':>9}",
     ]
-    rows = con.execute(f"""SELECT month, opportunities_created, pipeline_created_amount, deals_won,
-                                  bookings_amount, win_rate
-                           FROM {KPI_TABLE} ORDER BY month DESC LIMIT 6""").fetchall()
+    rows = con.execute(f"""SELECT month, sum(opportunities_created), sum(pipeline_created_amount), sum(deals_won),
+                                  sum(bookings_amount), sum(deals_won) / nullif(sum(deals_won + deals_lost), 0)
+                           FROM {KPI_TABLE} GROUP BY month ORDER BY month DESC LIMIT 6""").fetchall()
     for month, created, pipeline, won, bookings, rate in reversed(rows):
         rate_text = f"{rate:.1%}" if rate is not None else "n/a"
         lines.append(f"  {str(month)[:7]:<8} {created:>8,} {float(pipeline):>14,.0f} {won:>6,} "

@@ -9,6 +9,7 @@ from orchestration.dbt_assets import build_dbt_assets, dbt_resource
 from orchestration.demo_assets import demo_world
 from orchestration.extract_assets import build_extract_assets
 from orchestration.jobs import daily_refresh, refresh_warehouse
+from orchestration.publish_assets import publish_assets
 from orchestration.reports import kpi_summary
 from orchestration.settings import WarehouseResource, check_crm, crm_from_env, home_from_env
 
@@ -18,7 +19,7 @@ def build_definitions(home: str | None = None, crm: str | None = None,
     """Definitions for one deployment: its working folder and CRM (default: from the environment)."""
     crm = check_crm(crm or crm_from_env())
     return dg.Definitions(
-        assets=[demo_world, *build_extract_assets(crm), build_dbt_assets(crm), kpi_summary],
+        assets=[demo_world, *build_extract_assets(crm), build_dbt_assets(crm), kpi_summary, *publish_assets()],
         asset_checks=suite_checks,
         jobs=[refresh_warehouse],
         schedules=[daily_refresh],

@@ -4,7 +4,8 @@ REVENUE_WAREHOUSE_HOME is the working folder (default: ./warehouse-demo) and
 REVENUE_WAREHOUSE_CRM the CRM the company runs (hubspot, the default, or salesforce). Under the
 working folder:
     world/             the demo world the demo loads (the vendors' systems stand-in)
-    warehouse.duckdb   the warehouse file the pipeline builds
+    warehouse.duckdb   the working warehouse file the pipeline builds
+    published/         warehouse.duckdb: the validated copy BI tools read, swapped in atomically
     reports/           KPI summary, the Great Expectations Data Docs (reports/data_docs/) and other reports
     quality/           the data-quality gate's Great Expectations project and volume history
     .dlt/              the loaders' pipeline state
@@ -62,6 +63,11 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def reports_dir(self) -> Path:
         return self.root / "reports"
+
+    @property
+    def published_path(self) -> Path:
+        """The validated copy BI tools open (read-only); replaced atomically by each publish."""
+        return self.root / "published" / "warehouse.duckdb"
 
     @property
     def quality_dir(self) -> Path:

@@ -50,10 +50,15 @@ def test_demo_runs_end_to_end_and_prints_the_kpi_summary(tmp_path):
     out = result.stdout
     for expected in ["[1/3] Generating the demo world", "[2/3] Running the pipeline",
                      "check gx_kpi_pipeline passed",
-                     "[3/3] KPI summary", "bookings", "win rate", "Warehouse file:"]:
+                     "[3/3] KPI summary", "bookings", "win rate",
+                     f"Published warehouse for BI tools (open it read-only): {workdir / 'published'}",
+                     f"KPI report (open it in a browser): {workdir / 'reports' / 'kpi_report.html'}",
+                     f"Great Expectations Data Docs): {workdir / 'reports' / 'data_docs' / 'index.html'}"]:
         assert expected in out, expected
     assert (workdir / "world" / "truth" / "person_records.parquet").exists()
-    assert (workdir / "warehouse.duckdb").exists()
+    assert (workdir / "published" / "warehouse.duckdb").exists()
+    assert (workdir / "reports" / "kpi_report.html").exists()
+    assert (workdir / "reports" / "data_docs" / "index.html").exists()
     assert (workdir / "reports" / "kpi_summary.json").exists()
     assert (workdir / "logs" / "pipeline-run.log").exists()
 

@@ -2,9 +2,11 @@
 
 import dagster as dg
 
+from expectations.runner import suite_names
 from extract.hubspot.source import hubspot_source
 from extract.salesforce.auth import SalesforceSession
 from extract.salesforce.source import salesforce_source
+from orchestration.checks import validated_tables
 from orchestration.definitions import build_definitions, defs
 from orchestration.settings import DUCKDB_POOL
 from orchestration.sources import MARKETING_SOURCES
@@ -17,7 +19,7 @@ def graph():
 def test_definitions_load_with_the_expected_groups():
     groups = {graph().get(k).group_name for k in graph().get_all_asset_keys()}
     layers = {"demo", "reference", "staging", "intermediate", "core", "attribution", "kpi", "restricted",
-              "snapshots", "reports", "raw_hubspot"}
+              "snapshots", "reports", "raw_hubspot", "quarantine", "data_quality"}
     assert groups == layers | {f"raw_{spec.name}" for spec in MARKETING_SOURCES}
 
 
@@ -47,7 +49,10 @@ def test_lineage_runs_from_the_world_through_raw_and_staging_to_the_kpi_table():
     assert g.get(dg.AssetKey(["raw_web", "events"])).parent_keys == set()  # a real source: no upstream
     assert dg.AssetKey(["raw_hubspot", "deals"]) in g.get(dg.AssetKey(["staging", "stg_hubspot__deals"])).parent_keys
     assert dg.AssetKey(["core", "fct_opportunities"]) in g.get(dg.AssetKey(["kpi", "kpi_pipeline"])).parent_keys
-    assert g.get(dg.AssetKey("kpi_summary")).parent_keys == {dg.AssetKey(["kpi", "kpi_pipeline"])}
+    # the report follows every table a blocking data-quality check guards
+    assert g.get(dg.AssetKey("kpi_summary")).parent_keys == set(validated_tables)
+    assert {dg.AssetKey(["kpi", "kpi_scorecard"]), dg.AssetKey(["core", "fct_touchpoints"]),
+            dg.AssetKey(["data_quality", "dq_reconciliations"])} <= set(validated_tables)
 
 
 def test_no_dangling_asset_keys():
@@ -55,10 +60,11 @@ def test_no_dangling_asset_keys():
     assert [k for k in graph().get_all_asset_keys() if graph().get(k).is_external] == []
 
 
-def test_gx_check_is_blocking_and_dbt_tests_are_checks():
+def test_every_suite_is_a_blocking_check_and_dbt_tests_are_checks():
     g = graph()
-    gx = g.get_check_spec(dg.AssetCheckKey(dg.AssetKey(["kpi", "kpi_pipeline"]), "gx_kpi_pipeline"))
-    assert gx.blocking
+    gx_checks = [k for k in g.asset_check_keys if k.name.startswith("gx_")]
+    assert {k.name for k in gx_checks} == {f"gx_{name}" for name in suite_names()}
+    assert len(gx_checks) >= 20 and all(g.get_check_spec(k).blocking for k in gx_checks)
     assert any(k.name == "unique_fct_opportunities_opportunity_id" for k in g.asset_check_keys)
 
 
@@ -68,6 +74,10 @@ def test_warehouse_writers_share_one_pool():
                dg.AssetKey("kpi_summary")]
     for key in writers:
         assert g.get(key).pools == {DUCKDB_POOL}
+
+
+def test_run_failures_alert_through_a_sensor():
+    assert defs.resolve_sensor_def("alert_on_run_failure").default_status == dg.DefaultSensorStatus.RUNNING
 
 
 def test_daily_schedule_runs_the_refresh_job():

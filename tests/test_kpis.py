@@ -45,7 +45,8 @@ def test_lead_quality_counts_every_true_mql_and_verdict(warehouse):
         SELECT count(*), count(*) FILTER (WHERE disposition = 'accepted'),
                count(*) FILTER (WHERE disposition = 'rejected')
         FROM '{truth}/lead_dispositions.parquet'""").fetchone()
-    actual = con.execute("SELECT sum(mqls), sum(accepted_mqls), sum(rejected_mqls) FROM kpi.kpi_lead_quality").fetchone()
+    actual = con.execute(
+        "SELECT sum(mqls), sum(accepted_mqls), sum(rejected_mqls) FROM kpi.kpi_lead_quality").fetchone()
     assert actual == expected
     reasons = con.execute("SELECT sum(rejected_mqls) FROM kpi.kpi_lead_rejection_reasons").fetchone()[0]
     assert reasons == expected[2]
@@ -147,7 +148,8 @@ def test_markov_removal_effects_solved_in_sql_equal_an_exact_solve(warehouse):
             FROM intermediate.int_attribution__markov_transitions
             WHERE conversion_type = ? AND conversion_level = ?""", [conversion_type, level]).fetchall()
         expected = _removal_effects_by_linear_algebra(transitions)
-        actual = dict(con.execute("""SELECT channel, removal_effect FROM intermediate.int_attribution__markov_removal_effects
+        actual = dict(con.execute("""SELECT channel, removal_effect
+            FROM intermediate.int_attribution__markov_removal_effects
             WHERE conversion_type = ? AND conversion_level = ?""", [conversion_type, level]).fetchall())
         assert actual.keys() == expected.keys()
         for channel, effect in expected.items():
@@ -169,6 +171,6 @@ def test_markov_credits_follow_the_removal_effects(warehouse):
          AND e.channel = c.channel
         WHERE c.model = 'markov' GROUP BY c.conversion_id, c.channel ORDER BY 1, 2""").fetchall()
     assert len(rows) >= 20
-    for first, second in zip(rows[::2], rows[1::2]):
+    for first, second in zip(rows[::2], rows[1::2], strict=False):
         assert first[0] == second[0]
         assert float(first[2]) / float(second[2]) == pytest.approx(first[3] / second[3], rel=1e-6)
