@@ -64,6 +64,22 @@ class LayeredTranslator(DagsterDbtTranslator):
         return fqn[-2] if len(fqn) > 2 else "dbt"
 
 
+def generate_docs(crm: str, warehouse: WarehouseResource) -> Path:
+    """`dbt docs generate --static` into reports/dbt_docs/: one HTML file (static_index.html) with
+    every model, column description, test, exposure and the catalog of the built warehouse."""
+    out = warehouse.reports_dir / "dbt_docs"
+    out.mkdir(parents=True, exist_ok=True)
+    parsed = dbt_project_for(crm).manifest_path.parent
+    for name in ("manifest.json", "partial_parse.msgpack"):  # start from the parse already made
+        if (parsed / name).exists():
+            shutil.copy(parsed / name, out / name)
+    subprocess.run([DBT_EXECUTABLE, "docs", "generate", "--static", "--no-compile", "--quiet",
+                    "--target-path", str(out), "--log-path", str(out / "logs")],
+                   cwd=DBT_PROJECT_DIR, check=True, capture_output=True,
+                   env={**os.environ, **warehouse.dbt_env(), "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)})
+    return out / "static_index.html"
+
+
 @cache
 def build_dbt_assets(crm: str) -> dg.AssetsDefinition:
     @dbt_assets(manifest=ensure_manifest(crm), dagster_dbt_translator=LayeredTranslator(), pool=DUCKDB_POOL,

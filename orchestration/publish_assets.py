@@ -12,6 +12,7 @@ import os
 import dagster as dg
 
 from orchestration.checks import validated_tables
+from orchestration.dbt_assets import generate_docs
 from orchestration.kpi_report import REPORT_FILE, write_report
 from orchestration.publish import POSTGRES_URL_ENV, publish_duckdb
 from orchestration.settings import DUCKDB_POOL, WarehouseResource
@@ -50,9 +51,17 @@ def kpi_report(warehouse: WarehouseResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path))})
 
 
+@dg.asset(deps=[PUBLISHED], group_name="reports", kinds={"dbt"}, pool=DUCKDB_POOL,
+          description="dbt's documentation site (every mart, column, test and exposure, with the lineage) "
+                      "as one HTML file: reports/dbt_docs/static_index.html.")
+def dbt_docs(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    path = generate_docs(warehouse.crm, warehouse)
+    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path))})
+
+
 def publish_assets() -> list[dg.AssetsDefinition]:
     """The Postgres publication only where a Postgres is configured."""
-    assets = [published_warehouse, kpi_report]
+    assets = [published_warehouse, kpi_report, dbt_docs]
     if os.environ.get(POSTGRES_URL_ENV, "").strip():
         assets.append(postgres_publication)
     return assets
