@@ -5,8 +5,6 @@ check stops it and the last good publication stays. The Postgres publication and
 read the published file, never the working one.
 """
 
-from __future__ import annotations
-
 import os
 
 import dagster as dg

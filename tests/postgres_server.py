@@ -14,8 +14,6 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
 ADMIN_PASSWORD = "admin-pw-for-tests"
 
 
@@ -39,6 +37,8 @@ def throwaway_postgres():
     (under the system's temporary folder, which the postgres user can reach; pytest's are private)."""
     bin_dir = postgres_bin()
     if bin_dir is None:
+        import pytest  # only the tests skip; a benchmark checks postgres_bin() first
+
         reason = "PostgreSQL server binaries (Debian package postgresql) are not installed"
         if os.environ.get("CI"):
             pytest.fail(reason + "; .ci/run installs them")

@@ -19,7 +19,7 @@ def graph():
 def test_definitions_load_with_the_expected_groups():
     groups = {graph().get(k).group_name for k in graph().get_all_asset_keys()}
     layers = {"demo", "reference", "staging", "intermediate", "core", "attribution", "kpi", "restricted",
-              "snapshots", "reports", "raw_hubspot", "quarantine", "data_quality"}
+              "snapshots", "reports", "raw_hubspot", "quarantine", "data_quality", "publish"}
     assert groups == layers | {f"raw_{spec.name}" for spec in MARKETING_SOURCES}
 
 
