@@ -55,14 +55,7 @@ violations as (
 ),
 
 final as (
-    select
-        cast(source_system as {{ dbt.type_string() }}) as source_system,
-        cast('opportunities' as {{ dbt.type_string() }}) as source_table,
-        cast(source_record_id as {{ dbt.type_string() }}) as source_record_id,
-        cast(rule as {{ dbt.type_string() }}) as rule,
-        cast(reason as {{ dbt.type_string() }}) as reason,
-        cast(offending_value as {{ dbt.type_string() }}) as offending_value
-    from violations
+    {{ quarantine_rows('violations', 'opportunities') }}
 )
 
 select * from final
