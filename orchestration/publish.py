@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,7 +69,7 @@ def publish_duckdb(working: Path, published: Path, run_id: str) -> Publication:
     staged = published.with_name(f".{published.name}.{uuid.uuid4().hex}.tmp")
     rows = 0
     try:
-        with duckdb.connect(str(staged)) as con:
+        with duckdb.connect(str(staged), config={"enable_progress_bar": False}) as con:
             con.execute(f"ATTACH '{working}' AS working (READ_ONLY)")
             tables = published_tables(con, "working")
             for schema in BI_SCHEMAS:
@@ -94,4 +94,4 @@ def publish_duckdb(working: Path, published: Path, run_id: str) -> Publication:
     finally:
         staged.unlink(missing_ok=True)
         Path(f"{staged}.wal").unlink(missing_ok=True)
-    return Publication(**{**publication.__dict__, "seconds": round(time.monotonic() - started, 2)})
+    return replace(publication, seconds=round(time.monotonic() - started, 2))
