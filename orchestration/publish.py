@@ -69,7 +69,8 @@ def publish_duckdb(working: Path, published: Path, run_id: str) -> Publication:
     staged = published.with_name(f".{published.name}.{uuid.uuid4().hex}.tmp")
     rows = 0
     try:
-        with duckdb.connect(str(staged), config={"enable_progress_bar": False}) as con:
+        with duckdb.connect(str(staged)) as con:
+            con.execute("SET enable_progress_bar = false")  # keeps the run log readable
             con.execute(f"ATTACH '{working}' AS working (READ_ONLY)")
             tables = published_tables(con, "working")
             for schema in BI_SCHEMAS:
